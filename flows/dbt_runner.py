@@ -1,0 +1,83 @@
+"""Run dbt in-process against the configured warehouse; a dbt failure raises.
+
+dbt reads its target from environment variables (see ``profiles.yml``); this module
+derives them from :class:`~ingest.config.Settings`. Invocations are serialised in
+this process (dbt keeps global state), and on DuckDB they share the process's
+database instance, so the API process can run the pipeline while it serves.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+from ingest.config import REPO_ROOT, Settings
+
+_DBT_LOCK = threading.Lock()
+
+
+class DbtError(RuntimeError):
+    """``dbt`` returned a failure (a model error or a failing data test)."""
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """The environment variables ``profiles.yml`` reads, for ``settings``' warehouse."""
+    if settings.warehouse_kind == "duckdb":
+        return {"SIGMASIGHT_DBT_TARGET": "duckdb", "SIGMASIGHT_DUCKDB_PATH": str(settings.duckdb_path)}
+    url = sa.engine.make_url(settings.database_url)
+    return {
+        "SIGMASIGHT_DBT_TARGET": "postgres",
+        "SIGMASIGHT_PG_HOST": url.host or "127.0.0.1",
+        "SIGMASIGHT_PG_PORT": str(url.port or 5432),
+        "SIGMASIGHT_PG_USER": url.username or "postgres",
+        "SIGMASIGHT_PG_PASSWORD": url.password or "",
+        "SIGMASIGHT_PG_DBNAME": url.database or "sigmasight",
+    }
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_dbt(args: Sequence[str], settings: Settings) -> dbtRunnerResult:
+    """Invoke ``dbt <args>`` for ``settings``' warehouse; raise :class:`DbtError` on failure."""
+    target_dir = settings.data_dir / "dbt" / settings.warehouse_kind
+    cli_args = [
+        *args,
+        "--project-dir", str(REPO_ROOT),
+        "--profiles-dir", str(REPO_ROOT),
+        "--target-path", str(target_dir / "target"),
+        "--log-path", str(target_dir / "logs"),
+        "--quiet",
+    ]
+    with _DBT_LOCK, _environment(dbt_env(settings)):
+        result = dbtRunner().invoke(cli_args)
+    if not result.success:
+        raise DbtError(f"dbt {' '.join(args)} failed: {_failures(result)}")
+    return result
+
+
+def _failures(result: dbtRunnerResult) -> str:
+    if result.exception is not None:
+        return repr(result.exception)
+    messages = [
+        f"{item.node.name}: {item.message}"
+        for item in getattr(result.result, "results", []) or []
+        if str(item.status) in {"error", "fail", "runtime error"}
+    ]
+    return "; ".join(messages) or "see the dbt log"

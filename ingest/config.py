@@ -1,0 +1,76 @@
+"""Runtime settings: one pydantic-settings class, handed out by a cached getter.
+
+Every value can be set from the environment with the ``SIGMASIGHT_`` prefix
+(e.g. ``SIGMASIGHT_DATABASE_URL``) or from a ``.env`` file at the repository root.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEV_JWT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    """SigmaSight configuration.
+
+    ``database_url`` selects the warehouse: ``duckdb:///path/to/file.duckdb`` (the
+    embedded default, relative paths are taken from the repository root) or
+    ``postgresql://user:password@host:port/dbname``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="SIGMASIGHT_", env_file=REPO_ROOT / ".env", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = REPO_ROOT / "data"
+    database_url: str = ""
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_expiry_hours: int = 24
+    polygon_api_key: str = ""
+    polygon_base_url: str = "https://api.polygon.io"
+    polygon_requests_per_minute: float = 5.0
+    polygon_timeout_seconds: float = 10.0
+    polygon_max_retries: int = 5
+    yfinance_enabled: bool = True
+    risk_free_rate: float = Field(0.045, description="annual, continuously compounded, decimal")
+    as_of_date: dt.date | None = None
+    snapshot_days: int = 90
+    duckdb_lock_timeout_seconds: float = 30.0
+    duckdb_idle_release_seconds: float = 2.0
+
+    @model_validator(mode="after")
+    def _defaults_and_guards(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"duckdb:///{self.data_dir / 'warehouse.duckdb'}"
+        if self.environment == "production" and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError("SIGMASIGHT_JWT_SECRET must be set outside development")
+        return self
+
+    @property
+    def warehouse_kind(self) -> Literal["duckdb", "postgres"]:
+        return "duckdb" if self.database_url.startswith("duckdb") else "postgres"
+
+    @property
+    def duckdb_path(self) -> Path:
+        """The DuckDB file of a ``duckdb:///`` URL (relative to the repository root)."""
+        path = Path(self.database_url.removeprefix("duckdb:///"))
+        return path if path.is_absolute() else REPO_ROOT / path
+
+    @property
+    def market_data_provider(self) -> Literal["polygon", "synthetic"]:
+        return "polygon" if self.polygon_api_key else "synthetic"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests call ``get_settings.cache_clear()``)."""
+    return Settings()
