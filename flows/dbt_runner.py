@@ -28,7 +28,10 @@ class DbtError(RuntimeError):
 def dbt_env(settings: Settings) -> dict[str, str]:
     """The environment variables ``profiles.yml`` reads, for ``settings``' warehouse."""
     if settings.warehouse_kind == "duckdb":
-        return {"SIGMASIGHT_DBT_TARGET": "duckdb", "SIGMASIGHT_DUCKDB_PATH": str(settings.duckdb_path)}
+        return {
+            "SIGMASIGHT_DBT_TARGET": "duckdb",
+            "SIGMASIGHT_DUCKDB_PATH": str(settings.duckdb_path),
+        }
     url = sa.engine.make_url(settings.database_url)
     return {
         "SIGMASIGHT_DBT_TARGET": "postgres",
