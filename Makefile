@@ -1,0 +1,41 @@
+# The README's commands. A fresh machine needs only Python 3.11 and pip: uv is
+# installed with pip when missing, and the environment is built from uv.lock.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+PYTEST_ARGS ?=
+
+export PREFECT_HOME ?= $(CURDIR)/data/prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: demo test lint bench flows dbt-build clean
+
+$(BIN)/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -c "import uv" 2>/dev/null || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+venv: $(BIN)/.synced
+
+demo: $(BIN)/.synced  ## build the DuckDB warehouse with the demo book and serve the API
+	$(BIN)/python -m flows.demo --serve
+
+test: $(BIN)/.synced  ## the whole test suite, DuckDB and PostgreSQL
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.synced
+	$(BIN)/ruff check .
+
+bench: $(BIN)/.synced  ## benchmarks; each prints JSON
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+flows: $(BIN)/.synced  ## local Prefect server + the scheduled deployments
+	$(BIN)/python -m flows.serve
+
+dbt-build: $(BIN)/.synced
+	$(BIN)/dbt build
+
+clean:
+	rm -rf data target logs

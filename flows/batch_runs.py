@@ -1,0 +1,64 @@
+"""The ``app.batch_runs`` table: one row per batch or backfill run, with its progress.
+
+Status moves ``queued → running → completed | failed | skipped``; ``progress`` is a
+fraction in [0, 1]; ``details`` is JSON text (per-step timings, per-symbol errors).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from ingest.warehouse import Warehouse
+
+TERMINAL_STATUSES = frozenset({"completed", "failed", "skipped"})
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def create_batch_run(
+    warehouse: Warehouse, kind: str, *, portfolio_id: int | None = None,
+    requested_by: int | None = None,
+) -> str:
+    """Insert a queued run and return its id (uuid4 hex)."""
+    run_id = uuid.uuid4().hex
+    with warehouse.connect() as conn:
+        conn.execute(
+            "insert into app.batch_runs (id, kind, portfolio_id, requested_by, status, progress,"
+            " created_at) values (:id, :kind, :portfolio_id, :requested_by, 'queued', 0, :now)",
+            {"id": run_id, "kind": kind, "portfolio_id": portfolio_id,
+             "requested_by": requested_by, "now": _now()},
+        )
+    return run_id
+
+
+def update_batch_run(warehouse: Warehouse, run_id: str, **fields: Any) -> None:
+    """Set any of status, progress, message, error, details (dict → JSON).
+
+    ``started_at`` is stamped when the status becomes running and ``finished_at``
+    when it becomes terminal.
+    """
+    if "details" in fields and not isinstance(fields["details"], str):
+        fields["details"] = json.dumps(fields["details"], default=str, sort_keys=True)
+    status = fields.get("status")
+    if status == "running":
+        fields["started_at"] = _now()
+    if status in TERMINAL_STATUSES:
+        fields["finished_at"] = _now()
+    assignments = ", ".join(f"{name} = :{name}" for name in fields)
+    with warehouse.connect() as conn:
+        conn.execute(f"update app.batch_runs set {assignments} where id = :run_id",
+                     {**fields, "run_id": run_id})
+
+
+def get_batch_run(warehouse: Warehouse, run_id: str) -> dict[str, Any] | None:
+    """The run as a dict (``details`` parsed from JSON), or None."""
+    with warehouse.connect() as conn:
+        row = conn.fetch_one("select * from app.batch_runs where id = :run_id", {"run_id": run_id})
+    if row and row.get("details"):
+        row["details"] = json.loads(row["details"])
+    return row

@@ -1,0 +1,46 @@
+"""The batch steps as plain functions; Prefect flows and the in-process runner wrap them.
+
+``load market data → dbt stage 1 → risk step → dbt stage 2``. Each step is
+idempotent (it replaces what it writes) and raises on failure, so a failed step
+stops the run before the marts are rebuilt: the previous marts stay in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flows.dbt_runner import run_dbt
+from ingest.config import Settings
+from ingest.market_data import load_market_data
+from ingest.schema import ensure_schema
+from ingest.warehouse import Warehouse
+from python_models.runner import run_risk_step
+
+
+def load_prices_step(warehouse: Warehouse, settings: Settings,
+                     as_of: dt.date | None = None) -> dict[str, Any]:
+    """Load prices and reference data for every symbol of every book (plus factor ETFs)."""
+    ensure_schema(warehouse)
+    report = load_market_data(warehouse, settings, as_of=as_of)
+    return {
+        "as_of": report.as_of, "start": report.start, "end": report.end,
+        "provider": report.provider, "symbols": report.symbols_loaded, "rows": report.rows,
+        "errors": report.errors,
+    }
+
+
+def dbt_stage1_step(settings: Settings) -> None:
+    """Build and test staging + intermediate models (``tag:stage1``)."""
+    run_dbt(["build", "--select", "tag:stage1"], settings)
+
+
+def risk_step(warehouse: Warehouse, settings: Settings,
+              as_of: dt.date | None = None) -> dict[str, Any]:
+    """Betas, Greeks, risk metrics and VaR into ``analytics.*``."""
+    return run_risk_step(warehouse, settings, as_of=as_of)
+
+
+def dbt_stage2_step(settings: Settings) -> None:
+    """Build and test the marts (``tag:stage2``)."""
+    run_dbt(["build", "--select", "tag:stage2"], settings)

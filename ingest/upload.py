@@ -1,0 +1,42 @@
+"""Accept a positions CSV for a user: validate everything, then write it in one transaction.
+
+This is the one path every book takes — the API's upload endpoint and the demo
+loader both call :func:`upload_positions_csv`. A file with any invalid row raises
+:class:`~ingest.csv_positions.CsvValidationError` before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from ingest.book import ensure_portfolio, write_book
+from ingest.csv_positions import parse_positions_csv
+from ingest.warehouse import Warehouse
+
+DEFAULT_PORTFOLIO_NAME = "Main portfolio"
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    portfolio_id: int
+    upload_id: str
+    position_ids: list[int]
+    inserted: int
+    updated: int
+    removed: int
+
+
+def upload_positions_csv(warehouse: Warehouse, *, user_id: int, data: bytes,
+                         today: dt.date, equity: float | None = None,
+                         portfolio_name: str = DEFAULT_PORTFOLIO_NAME) -> UploadResult:
+    """Validate ``data`` and replace the user's book with it (atomically)."""
+    rows = parse_positions_csv(data, today=today)
+    upload_id = uuid.uuid4().hex
+    with warehouse.connect() as conn:
+        portfolio_id = ensure_portfolio(conn, user_id, portfolio_name, equity)
+        written = write_book(conn, portfolio_id=portfolio_id, user_id=user_id, rows=rows,
+                             upload_id=upload_id)
+    return UploadResult(portfolio_id, upload_id, list(written.position_ids), written.inserted,
+                        written.updated, written.removed)
