@@ -10,7 +10,7 @@ export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test lint bench flows dbt-build clean
+.PHONY: demo test lint bench flows dbt-build clean browser venv
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -c "import uv" 2>/dev/null || $(PYTHON) -m pip install --quiet uv
@@ -22,8 +22,13 @@ venv: $(BIN)/.synced
 demo: $(BIN)/.synced  ## build the DuckDB warehouse with the demo book and serve the API
 	$(BIN)/python -m flows.demo --serve
 
-test: $(BIN)/.synced  ## the whole test suite, DuckDB and PostgreSQL
+test: $(BIN)/.synced browser  ## the whole test suite, DuckDB and PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+browser:  ## Debian's headless Chromium for the browser tests (installs it when root)
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium not installed: the browser tests will be skipped"; }
 
 lint: $(BIN)/.synced
 	$(BIN)/ruff check .

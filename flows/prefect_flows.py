@@ -38,7 +38,7 @@ def dbt_stage1() -> None:
     steps.dbt_stage1_step(get_settings())
 
 
-@task(retries=1, retry_delay_seconds=[30], timeout_seconds=600)
+@task(timeout_seconds=600)
 def compute_risk(as_of: dt.date | None) -> dict[str, Any]:
     settings = get_settings()
     return steps.risk_step(get_warehouse(settings), settings, as_of)
@@ -85,12 +85,13 @@ def daily_update(as_of: dt.date | None = None) -> dict[str, Any]:
     if not trading:
         logger.info("%s is not an XNYS session: nothing to do", day)
         return {"skipped": True, "day": str(day)}
+    delay = get_settings().flow_retry_delay_seconds
     artifact = create_progress_artifact(0.0, description="daily update")
-    report = {"market_data": market_data_flow(as_of)}
+    report = {"market_data": market_data_flow.with_options(retry_delay_seconds=delay)(as_of)}
     _progress(artifact, 40.0, "market data loaded")
-    report["risk"] = risk_metrics_flow(as_of)
+    report["risk"] = risk_metrics_flow.with_options(retry_delay_seconds=delay)(as_of)
     _progress(artifact, 80.0, "risk computed")
-    snapshots_flow()
+    snapshots_flow.with_options(retry_delay_seconds=delay)()
     _progress(artifact, 100.0, "marts rebuilt")
     return report
 

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     risk_free_rate: float = Field(0.045, description="annual, continuously compounded, decimal")
     as_of_date: dt.date | None = None
     snapshot_days: int = 90
+    flow_retry_delay_seconds: float = 60.0
     duckdb_lock_timeout_seconds: float = 30.0
     duckdb_idle_release_seconds: float = 2.0
 

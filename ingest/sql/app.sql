@@ -26,7 +26,7 @@ create sequence if not exists app.positions_id_seq;
 create table if not exists app.positions (
     id bigint primary key default nextval('app.positions_id_seq'),
     portfolio_id bigint not null,
-    symbol varchar not null,               -- stock/ETF ticker or 21-char OCC symbol
+    symbol varchar not null,               -- stock/ETF ticker or compact OCC symbol (AAPL240119C00150000)
     quantity double precision not null,    -- signed: shares or contracts
     entry_price double precision not null, -- per share / per contract unit (before x100)
     entry_date date not null,
