@@ -1,0 +1,25 @@
+with
+
+source as (
+
+    select * from {{ source('app', 'positions') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as bigint) as position_id,
+        cast(portfolio_id as bigint) as portfolio_id,
+        cast(symbol as varchar) as symbol,
+        cast(quantity as double precision) as quantity,
+        cast(entry_price as double precision) as entry_price,
+        cast(entry_date as date) as entry_date,
+        created_at,
+        updated_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,309 @@
+"""Load market data into the raw tables: sessions, security master, daily bars, errors.
+
+One call of :func:`load_market_data` covers the history window of one as-of date
+(:func:`ingest.calendar.history_start` … as-of) and writes, in one transaction:
+
+- ``raw.trading_days``: replaced by the XNYS sessions of the window,
+  ``session_index`` 0 = as-of, 1 = the session before, ...;
+- ``raw.securities``: upserted (delete + insert) for every requested symbol.
+  ``asset_type`` is OPTION for OCC symbols (type, strike and expiry from the symbol,
+  ``underlying_symbol`` = the OCC root), ETF for :data:`KNOWN_ETFS`, STOCK otherwise.
+  Reference data (name, sector, industry, short interest) comes from the reference
+  provider; an option takes its underlying's. A reference failure is recorded in
+  ``reference_error`` and keeps the previously stored reference values; it never
+  blocks the load;
+- ``raw.prices_daily``: for each symbol that returned bars, its rows in the window are
+  deleted and the new bars inserted, so re-running never duplicates. A symbol that
+  failed keeps its previous rows;
+- ``raw.market_data_errors``: for every requested symbol the previous outcome is
+  replaced, one row per symbol that failed (invalid symbol, unknown ticker, no data,
+  rate limit, ...). One failing symbol never aborts the others.
+
+The provider is called before the write transaction opens, so a slow network never
+holds the DuckDB writer lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from ingest import calendar
+from ingest.config import Settings
+from ingest.occ import SymbolError, parse_symbol
+from ingest.providers import (
+    BAR_COLUMNS,
+    BarsResult,
+    PriceProvider,
+    ReferenceProvider,
+    ReferenceResult,
+)
+from ingest.synthetic import SyntheticProvider
+from ingest.warehouse import Connection, Warehouse
+
+FACTOR_ETFS = ("SPY", "MTUM", "VTV", "VUG", "QUAL", "IWM", "SPLV")
+KNOWN_ETFS = frozenset(FACTOR_ETFS) | frozenset({
+    "QQQ", "DIA", "VOO", "VTI", "IVV", "EFA", "EEM", "TLT", "IEF", "HYG", "LQD", "GLD",
+    "SLV", "USO", "XLK", "XLF", "XLE", "XLV", "XLY", "XLP", "XLI", "XLU", "XLB", "XLRE",
+    "XLC", "SMH", "ARKK", "USMV", "VLUE", "SIZE",
+})
+Result = TypeVar("Result", BarsResult, ReferenceResult)
+REFERENCE_FIELDS = ("name", "sector", "industry", "short_interest", "reference_source")
+SECURITY_COLUMNS = ("symbol", "asset_type", "underlying_symbol", "option_type", "strike",
+                    "expiry_date", *REFERENCE_FIELDS, "reference_error")
+
+
+@dataclass
+class LoadReport:
+    """Outcome of one load.
+
+    ``errors`` maps each symbol whose prices did not load to the reason;
+    ``reference_errors`` each symbol whose reference data did not (non-blocking).
+    """
+
+    as_of: dt.date
+    start: dt.date
+    end: dt.date
+    symbols_loaded: list[str]
+    rows: int
+    errors: dict[str, str]
+    provider: str
+    reference_errors: dict[str, str] = field(default_factory=dict)
+
+
+def make_price_provider(settings: Settings, warehouse: Warehouse | None = None) -> PriceProvider:
+    """The configured price provider: Polygon when an API key is set, else synthetic.
+
+    With a ``warehouse``, Polygon sits behind :class:`ingest.market_cache.CachedPriceProvider`
+    (stored days are not fetched again; 24 h response cache).
+    """
+    if settings.market_data_provider == "polygon":
+        from ingest.polygon import PolygonProvider
+
+        polygon = PolygonProvider(settings)
+        if warehouse is None:
+            return polygon
+        from ingest.market_cache import CachedPriceProvider
+
+        return CachedPriceProvider(polygon, warehouse)
+    return SyntheticProvider(settings.risk_free_rate)
+
+
+def make_reference_provider(settings: Settings,
+                            warehouse: Warehouse | None = None) -> ReferenceProvider:
+    """The reference-data provider: yfinance with real (Polygon) prices, else synthetic.
+
+    yfinance is used only when Polygon is configured and ``settings.yfinance_enabled``,
+    so the offline synthetic demo never reaches for the network.
+    """
+    if settings.market_data_provider == "polygon" and settings.yfinance_enabled:
+        from ingest.yfinance_reference import YFinanceReferenceProvider
+
+        return YFinanceReferenceProvider(warehouse)
+    return SyntheticProvider(settings.risk_free_rate)
+
+
+def expand_symbols(symbols: Iterable[str]) -> list[str]:
+    """``symbols`` plus the underlying of every option among them, sorted, distinct.
+
+    Symbols that do not parse are kept (the load reports them as errors).
+    """
+    expanded = set(symbols)
+    for symbol in list(expanded):
+        try:
+            _, occ = parse_symbol(symbol)
+        except SymbolError:
+            continue
+        if occ is not None:
+            expanded.add(occ.root)
+    return sorted(expanded)
+
+
+def symbols_for_book(conn: Connection) -> list[str]:
+    """Every position symbol, every option's underlying and the factor ETFs."""
+    held = [row[0] for row in conn.fetchall("select distinct symbol from app.positions")]
+    return expand_symbols([*held, *FACTOR_ETFS])
+
+
+def security_master(symbols: Sequence[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Identity columns of the security master from the symbols alone.
+
+    Returns
+    -------
+    (frame, errors)
+        ``frame``: ``symbol, asset_type, underlying_symbol, option_type, strike,
+        expiry_date`` for every valid symbol; ``errors``: the invalid ones.
+    """
+    rows, errors = [], {}
+    for symbol in symbols:
+        try:
+            _, occ = parse_symbol(symbol)
+        except SymbolError as error:
+            errors[symbol] = f"invalid symbol: {error}"
+            continue
+        if occ is None:
+            rows.append((symbol, "ETF" if symbol in KNOWN_ETFS else "STOCK", symbol,
+                         None, None, None))
+        else:
+            rows.append((symbol, "OPTION", occ.root, occ.option_type, occ.strike, occ.expiry))
+    frame = pd.DataFrame(rows, columns=["symbol", "asset_type", "underlying_symbol",
+                                        "option_type", "strike", "expiry_date"])
+    return frame, errors
+
+
+def load_market_data(warehouse: Warehouse, settings: Settings, *,
+                     symbols: Iterable[str] | None = None, as_of: dt.date | None = None,
+                     provider: PriceProvider | None = None,
+                     reference_provider: ReferenceProvider | None = None) -> LoadReport:
+    """Load the history window of ``as_of`` for ``symbols`` into the raw tables.
+
+    Parameters
+    ----------
+    symbols : iterable of str, optional
+        Defaults to :func:`symbols_for_book`; given symbols are extended by their
+        options' underlyings.
+    as_of : datetime.date, optional
+        Defaults to ``settings.as_of_date``, else :func:`ingest.calendar.default_as_of`
+        of now. A non-session date means the last session before it.
+    provider, reference_provider : optional
+        Default to :func:`make_price_provider` / :func:`make_reference_provider`.
+
+    Returns
+    -------
+    LoadReport
+        Window, symbols whose bars loaded, rows written and per-symbol errors.
+    """
+    as_of = calendar.previous_session(
+        as_of or settings.as_of_date or calendar.default_as_of(dt.datetime.now(dt.UTC)))
+    start = calendar.history_start(as_of, settings.snapshot_days)
+    if symbols is None:
+        with warehouse.connect() as conn:
+            wanted = symbols_for_book(conn)
+    else:
+        wanted = expand_symbols(symbols)
+    master, errors = security_master(wanted)
+    valid = master["symbol"].tolist()
+
+    owned = provider is None
+    provider = provider or make_price_provider(settings, warehouse)
+    try:
+        fetched = _fetch(lambda: provider.daily_bars(valid, start, as_of), valid, BarsResult)
+    finally:
+        if owned and hasattr(provider, "close"):
+            provider.close()
+    bars = clean_bars(fetched.bars, valid, start, as_of)
+    loaded = sorted(set(bars["symbol"]))
+    errors.update({s: fetched.errors.get(s, f"no bars for {start} … {as_of}")
+                   for s in valid if s not in loaded})
+
+    stock_symbols = master.loc[master["asset_type"] != "OPTION", "underlying_symbol"].unique()
+    reference_provider = reference_provider or make_reference_provider(settings, warehouse)
+    reference = _fetch(lambda: reference_provider.reference_data(list(stock_symbols)),
+                       list(stock_symbols), ReferenceResult)
+
+    with warehouse.connect() as conn:
+        securities = with_reference(master, reference, _stored_securities(conn, valid))
+        _replace_trading_days(conn, calendar.sessions(start, as_of))
+        _delete_in(conn, "raw.securities", valid)
+        conn.insert_df("raw.securities", securities)
+        _delete_in(conn, "raw.prices_daily", loaded,
+                   "price_date between :start and :end", {"start": start, "end": as_of})
+        rows = conn.insert_df("raw.prices_daily", bars)
+        _delete_in(conn, "raw.market_data_errors", wanted)
+        conn.insert_df("raw.market_data_errors", pd.DataFrame(
+            {"symbol": list(errors), "provider": provider.name, "error": list(errors.values())}))
+    reference_errors = securities.dropna(subset=["reference_error"])
+    return LoadReport(as_of, start, as_of, loaded, rows, dict(sorted(errors.items())),
+                      provider.name, dict(zip(reference_errors["symbol"],
+                                              reference_errors["reference_error"], strict=True)))
+
+
+def _fetch(call: Callable[[], Result], symbols: Sequence[str],
+           result_type: type[Result]) -> Result:
+    """Run a provider call; a provider-wide exception becomes an error for every symbol."""
+    try:
+        return call()
+    except Exception as error:  # noqa: BLE001 - recorded per symbol, never aborts the load
+        reason = f"provider failed: {type(error).__name__}: {error}"
+        return result_type(errors=dict.fromkeys(symbols, reason))
+
+
+def clean_bars(bars: pd.DataFrame, symbols: Sequence[str], start: dt.date,
+               end: dt.date) -> pd.DataFrame:
+    """Keep requested symbols on XNYS sessions ``start … end`` with a close; one row each.
+
+    A duplicated (symbol, price_date) keeps its last row.
+    """
+    if bars.empty:
+        return pd.DataFrame({column: [] for column in BAR_COLUMNS})
+    frame = bars.loc[:, list(BAR_COLUMNS)].copy()
+    frame["price_date"] = pd.to_datetime(frame["price_date"]).dt.date
+    keep = (frame["symbol"].isin(symbols) & frame["close"].notna()
+            & frame["price_date"].isin(calendar.sessions(start, end)))
+    frame = frame[keep].drop_duplicates(["symbol", "price_date"], keep="last")
+    frame["trades"] = frame["trades"].astype("Int64")
+    return frame.sort_values(["symbol", "price_date"]).reset_index(drop=True)
+
+
+def with_reference(master: pd.DataFrame, reference: ReferenceResult,
+                   stored: pd.DataFrame) -> pd.DataFrame:
+    """Security-master rows: identity + reference data of the symbol (options: underlying).
+
+    Where the reference provider failed for a symbol, ``reference_error`` says why and
+    the previously ``stored`` reference values of that symbol are kept.
+    """
+    fields = list(REFERENCE_FIELDS)
+    found = reference.frame.loc[:, ["symbol", *fields]].drop_duplicates("symbol")
+    found = found.rename(columns={"symbol": "underlying_symbol"}).astype(object)
+    frame = master.merge(found, on="underlying_symbol", how="left")
+    missing = frame["reference_source"].isna()
+    previous = (stored.set_index("symbol").reindex(frame["symbol"])[fields]
+                .set_axis(frame.index).astype(object))
+    frame[fields] = frame[fields].where(~missing, previous, axis=0)
+    is_option = frame["asset_type"] == "OPTION"
+    options = frame[is_option]
+    frame.loc[is_option, "name"] = (
+        options["underlying_symbol"] + " " + options["expiry_date"].astype(str) + " "
+        + options["option_type"] + " " + options["strike"].map("{:g}".format))
+    reasons = [reference.errors.get(s, "no reference data returned")
+               for s in frame["underlying_symbol"]]
+    frame["reference_error"] = pd.Series(reasons, index=frame.index, dtype=object).where(
+        missing, None)
+    frame["short_interest"] = pd.to_numeric(frame["short_interest"]).astype(float)
+    return frame[list(SECURITY_COLUMNS)]
+
+
+def _stored_securities(conn: Connection, symbols: Sequence[str]) -> pd.DataFrame:
+    clause, params = _in_list(symbols)
+    return conn.fetch_df(
+        "select symbol, " + ", ".join(REFERENCE_FIELDS)
+        + f" from raw.securities where symbol in ({clause})", params)
+
+
+def _replace_trading_days(conn: Connection, days: list[dt.date]) -> None:
+    conn.execute("delete from raw.trading_days")
+    conn.insert_df("raw.trading_days", pd.DataFrame(
+        {"session_date": days, "session_index": range(len(days) - 1, -1, -1)}))
+
+
+def _in_list(values: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """``:p0, :p1, ...`` and their parameters (``NULL`` for an empty list)."""
+    if not len(values):
+        return "null", {}
+    params = {f"p{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{name}" for name in params), params
+
+
+def _delete_in(conn: Connection, table: str, symbols: Sequence[str], condition: str = "",
+               params: dict[str, Any] | None = None) -> None:
+    """Delete the rows of ``symbols`` (and ``condition``) from ``table``."""
+    if not len(symbols):
+        return
+    clause, symbol_params = _in_list(symbols)
+    extra = f" and {condition}" if condition else ""
+    conn.execute(f"delete from {table} where symbol in ({clause}){extra}",
+                 {**symbol_params, **(params or {})})

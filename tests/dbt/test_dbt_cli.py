@@ -1,0 +1,45 @@
+"""An analyst's `dbt build` from the repository root, with no flags, on DuckDB."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from ingest.config import REPO_ROOT
+from ingest.schema import ensure_schema
+from ingest.warehouse import Warehouse
+from tests.conftest import make_settings
+from tests.dbt import dataset
+
+
+def test_dbt_build_from_repo_root_without_flags(tmp_path):
+    settings = make_settings("duckdb", tmp_path)
+    warehouse = Warehouse(settings)
+    ensure_schema(warehouse)
+    dataset.load(warehouse)
+    warehouse.close()  # release the file: dbt is another process
+
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("SIGMASIGHT_", "DBT_"))}
+    # profiles.yml reads the DuckDB path from the environment. Target and log
+    # directories also go through the environment (not flags) so this test does not
+    # write into the shared working tree.
+    env |= {"SIGMASIGHT_DUCKDB_PATH": str(settings.duckdb_path),
+            "DBT_TARGET_PATH": str(tmp_path / "target"),
+            "DBT_LOG_PATH": str(tmp_path / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run([str(dbt), "build"], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+    # Default vars: a 90-session window holds every loaded session (34 here).
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        days = conn.execute("select count(distinct snapshot_date), min(snapshot_date) "
+                            "from marts.fct_portfolio_snapshots where portfolio_id = 1"
+                            ).fetchone()
+    assert days == (len(dataset.SESSIONS), dataset.SESSIONS[0])
