@@ -11,6 +11,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
+_SQRT_2PI = np.sqrt(2.0 * np.pi)
+
+
+def norm_pdf(x: ArrayLike) -> np.ndarray:
+    r"""Standard normal density φ(x) = e^{−x²/2} / √(2π)."""
+    x = np.asarray(x, dtype=float)
+    return np.exp(-0.5 * x * x) / _SQRT_2PI
+
 
 def d1_d2(spot: ArrayLike, strike: ArrayLike, t_years: ArrayLike, rate: ArrayLike,
           vol: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

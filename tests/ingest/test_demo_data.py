@@ -85,7 +85,7 @@ def test_entry_prices_are_synthetic_closes_on_entry_dates(books, name):
     close = bars.set_index(["symbol", "price_date"])["close"]
     expected = close.reindex(pd.MultiIndex.from_arrays([book["ticker"], entry])).to_numpy()
     np.testing.assert_allclose(book["entry_price"], expected, atol=0.005 + 1e-9)
-    assert entry.between(dt.date(2026, 5, 1), dt.date(2026, 10, 30)).all()
+    assert entry.between(dt.date(2026, 1, 5), dt.date(2026, 10, 30)).all()
 
 
 def test_entry_dates_straddle_the_snapshot_window(books):
