@@ -155,6 +155,7 @@ def _record_symbol_error(conn: Connection, symbol: str, provider: str,
 def backfill_prices(warehouse: Warehouse, provider, symbols: Iterable[str], start: dt.date,
                     end: dt.date, *, batch_run_id: str | None = None,
                     on_symbol: Callable[[str, int, str | None], None] | None = None,
+                    clean: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
                     **provider_options) -> BackfillReport:
     """Backfill daily bars of ``symbols`` over [start, end], committing per symbol.
 
@@ -168,6 +169,8 @@ def backfill_prices(warehouse: Warehouse, provider, symbols: Iterable[str], star
     on_symbol : callable, optional
         Called as ``on_symbol(symbol, rows_written, error)`` after each symbol's
         transaction has committed (for logs, or tests that stop a run half-way).
+    clean : callable, optional
+        Applied to each symbol's bars before they are written (e.g. keep sessions only).
     provider_options
         Passed to ``provider.daily_bars`` (e.g. ``priority="backfill"``).
     """
@@ -181,6 +184,8 @@ def backfill_prices(warehouse: Warehouse, provider, symbols: Iterable[str], star
                 result = provider.daily_bars([symbol], start, end, **provider_options)
                 error = result.errors.get(symbol)
                 bars = result.bars[result.bars["symbol"] == symbol] if error is None else None
+                if bars is not None and clean is not None:
+                    bars = clean(bars)
             except Exception as exc:  # a provider bug must not stop the other symbols
                 error, bars = f"{type(exc).__name__}: {exc}", None
             if error is None and (bars is None or bars.empty):

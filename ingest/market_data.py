@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from ingest import calendar
+from ingest.backfill_progress import backfill_prices
 from ingest.config import Settings
 from ingest.occ import SymbolError, parse_symbol
 from ingest.providers import (
@@ -158,8 +159,15 @@ def security_master(symbols: Sequence[str]) -> tuple[pd.DataFrame, dict[str, str
 def load_market_data(warehouse: Warehouse, settings: Settings, *,
                      symbols: Iterable[str] | None = None, as_of: dt.date | None = None,
                      provider: PriceProvider | None = None,
-                     reference_provider: ReferenceProvider | None = None) -> LoadReport:
+                     reference_provider: ReferenceProvider | None = None,
+                     batch_run_id: str | None = None) -> LoadReport:
     """Load the history window of ``as_of`` for ``symbols`` into the raw tables.
+
+    The security master and the trading days are written in one transaction; then
+    prices are backfilled symbol by symbol (:func:`ingest.backfill_progress.backfill_prices`),
+    each symbol committed with its row of ``app.historical_backfill_progress``, so
+    progress is readable while the load runs and a crash half-way loses nothing that
+    a rerun does not fill in.
 
     Parameters
     ----------
@@ -171,6 +179,8 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
         of now. A non-session date means the last session before it.
     provider, reference_provider : optional
         Default to :func:`make_price_provider` / :func:`make_reference_provider`.
+    batch_run_id : str, optional
+        Id of the progress row (the ``app.batch_runs`` id of the run, when there is one).
 
     Returns
     -------
@@ -188,34 +198,32 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
     master, errors = security_master(wanted)
     valid = master["symbol"].tolist()
 
-    owned = provider is None
-    provider = provider or make_price_provider(settings, warehouse)
-    try:
-        fetched = _fetch(lambda: provider.daily_bars(valid, start, as_of), valid, BarsResult)
-    finally:
-        if owned and hasattr(provider, "close"):
-            provider.close()
-    bars = clean_bars(fetched.bars, valid, start, as_of)
-    loaded = sorted(set(bars["symbol"]))
-    errors.update({s: fetched.errors.get(s, f"no bars for {start} … {as_of}")
-                   for s in valid if s not in loaded})
-
     stock_symbols = master.loc[master["asset_type"] != "OPTION", "underlying_symbol"].unique()
     reference_provider = reference_provider or make_reference_provider(settings, warehouse)
     reference = _fetch(lambda: reference_provider.reference_data(list(stock_symbols)),
                        list(stock_symbols), ReferenceResult)
-
     with warehouse.connect() as conn:
         securities = with_reference(master, reference, _stored_securities(conn, valid))
         _replace_trading_days(conn, calendar.sessions(start, as_of))
         _delete_in(conn, "raw.securities", valid)
         conn.insert_df("raw.securities", securities)
-        _delete_in(conn, "raw.prices_daily", loaded,
-                   "price_date between :start and :end", {"start": start, "end": as_of})
-        rows = conn.insert_df("raw.prices_daily", bars)
         _delete_in(conn, "raw.market_data_errors", wanted)
         conn.insert_df("raw.market_data_errors", pd.DataFrame(
-            {"symbol": list(errors), "provider": provider.name, "error": list(errors.values())}))
+            {"symbol": list(errors), "provider": "security_master",
+             "error": list(errors.values())}))
+
+    owned = provider is None
+    provider = provider or make_price_provider(settings, warehouse)
+    try:
+        backfill = backfill_prices(
+            warehouse, provider, valid, start, as_of, batch_run_id=batch_run_id,
+            clean=lambda bars: clean_bars(bars, valid, start, as_of))
+    finally:
+        if owned and hasattr(provider, "close"):
+            provider.close()
+    errors.update(backfill.errors)
+    loaded = sorted(set(valid) - set(backfill.errors))
+    rows = sum(backfill.rows_written.values())
     reference_errors = securities.dropna(subset=["reference_error"])
     return LoadReport(as_of, start, as_of, loaded, rows, dict(sorted(errors.items())),
                       provider.name, dict(zip(reference_errors["symbol"],
