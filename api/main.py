@@ -1,0 +1,107 @@
+"""The SigmaSight API: ``create_app()`` builds it; ``app`` is what uvicorn serves.
+
+Building the app opens no database connection: the warehouse is reached through the
+``WarehouseDep`` dependency on the first request (the lifespan creates the app/raw
+schemas when the server starts). Routers, one per resource, live under
+``api/routes/`` and are mounted at ``/api/v1``. ``/docs`` is Swagger UI served from
+the vendored assets in ``api/static/swagger-ui`` (no CDN).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import BodySizeLimitMiddleware, install_error_handlers
+from api.routes import admin, auth, batch_runs, portfolio, positions, prices, risk, tags
+from api.schemas.common import Envelope, ok
+from api.security import LoginRateLimiter
+from ingest.config import Settings, get_settings
+from ingest.schema import ensure_schema
+from ingest.warehouse import WarehouseBusyError, get_warehouse
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SWAGGER = "/static/swagger-ui"
+DEFAULT_BODY_LIMIT = 1024 * 1024  # JSON bodies
+
+DESCRIPTION = """
+Portfolio risk warehouse API. Log in with `POST /api/v1/auth/login`, then send
+`Authorization: Bearer <token>` (use **Authorize** above).
+
+Every response except the login is an envelope: `{"success": true, "data": ..., "message":
+null}`, or `{"success": false, "error": {"code", "message", "details"}}` with the HTTP
+status of the error. You only ever see your own portfolio: another user's portfolio,
+position, tag or run id answers 404.
+
+**The demo runs on synthetic prices** (`price_source` / `source` = `synthetic`).
+"""
+
+
+def _settings_of(app: FastAPI) -> Settings:
+    override = app.dependency_overrides.get(get_settings)
+    return override() if override else get_settings()
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    try:
+        ensure_schema(get_warehouse(_settings_of(app)))
+    except WarehouseBusyError:
+        log.warning("warehouse busy at start-up: schemas not checked")
+    yield
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new app; ``settings`` (optional) replaces ``get_settings()`` for its routes."""
+    app = FastAPI(
+        title="SigmaSight API", version="1.0.0", description=DESCRIPTION,
+        docs_url=None, redoc_url=None, openapi_url=f"{API_PREFIX}/openapi.json",
+        lifespan=lifespan,
+    )
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    app.state.login_limiter = LoginRateLimiter()
+    install_error_handlers(app)
+    app.add_middleware(
+        BodySizeLimitMiddleware, default_limit=DEFAULT_BODY_LIMIT,
+        limits={f"{API_PREFIX}/portfolio/upload": portfolio.MAX_UPLOAD_BODY_BYTES},
+    )
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, portfolio, positions, tags, prices, risk, admin, batch_runs):
+        api.include_router(module.router)
+
+    @api.get("/health", response_model=Envelope[dict], tags=["health"],
+             summary="Liveness (no database access, no auth)",
+             responses={200: {"content": {"application/json": {"example": {
+                 "success": True, "data": {"status": "ok"}, "message": None}}}}})
+    def health() -> dict:
+        return ok({"status": "ok"})
+
+    app.include_router(api)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "", title="SigmaSight API — docs",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+            swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
+        )
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,25 @@
+"""POST /admin/daily-update — admin only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import AdminUser, SettingsDep
+from api.schemas.batch_runs import RunAccepted
+from api.schemas.common import Envelope, ok, responses
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.post("/daily-update", status_code=202, response_model=Envelope[RunAccepted],
+             summary="Start the daily batch (admin only)",
+             responses=responses({"batch_run_id": "3f2a0c9e8b7d4e1fa2b3c4d5e6f70812"}, 403,
+                                 status=202, description="Accepted: batch queued"))
+def daily_update(admin: AdminUser, settings: SettingsDep) -> dict:
+    """Queue the daily batch (prices, models, marts for every portfolio); on a day that
+    is not an XNYS session the run is recorded as `skipped`. Poll
+    `GET /batch-runs/{batch_run_id}`."""
+    from flows import pipeline  # imported on use: it loads dbt
+
+    run_id = pipeline.submit_daily_update(settings, requested_by=admin.id)
+    return ok({"batch_run_id": run_id})

@@ -1,0 +1,125 @@
+"""GET /portfolio, GET /portfolio/snapshots, POST /portfolio/upload."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+
+from api.deps import CurrentUser, PortfolioId, SettingsDep, WarehouseDep
+from api.errors import ApiError, not_found
+from api.queries import portfolio as queries
+from api.queries import users
+from api.schemas.common import Envelope, ok, responses
+from api.schemas.portfolio import (
+    SNAPSHOT_EXAMPLE,
+    SUMMARY_EXAMPLE,
+    PortfolioSummary,
+    SnapshotHistory,
+    UploadAccepted,
+)
+from ingest.config import Settings
+from ingest.csv_positions import CsvTooLargeError, CsvValidationError, problem_dicts
+from ingest.upload import DEFAULT_PORTFOLIO_NAME, upload_positions_csv
+
+router = APIRouter(prefix="/portfolio", tags=["portfolio"])
+
+MAX_CSV_BYTES = 5_000_000  # the default of ingest.csv_positions.parse_positions_csv
+MAX_UPLOAD_BODY_BYTES = MAX_CSV_BYTES + 64 * 1024  # multipart framing + the equity field
+
+
+@router.get("", response_model=Envelope[PortfolioSummary],
+            summary="Latest snapshot: totals, exposures, P&L, counts by type",
+            responses=responses(SUMMARY_EXAMPLE, 404))
+def get_portfolio(portfolio_id: PortfolioId, warehouse: WarehouseDep) -> dict:
+    """The latest snapshot of your portfolio (`marts.fct_portfolio_snapshots`).
+
+    Counts by type are those of the positions valued on the as-of date; `price_sources`
+    says where the as-of prices came from (`synthetic` for the demo). 404 when the
+    portfolio has no snapshot yet (its backfill is still running: see
+    `GET /batch-runs/{id}`).
+    """
+    summary = queries.portfolio_summary(warehouse, portfolio_id)
+    if summary is None:
+        raise ApiError(404, f"portfolio {portfolio_id} has no snapshot yet: its backfill "
+                            "may still be running", code="no_snapshot")
+    return ok(summary)
+
+
+@router.get("/snapshots", response_model=Envelope[SnapshotHistory],
+            summary="Daily history: value, exposures, P&L, return",
+            responses=responses({"portfolio_id": 1, "start": None, "end": None, "count": 1,
+                                 "snapshots": [SNAPSHOT_EXAMPLE]}, 404))
+def get_snapshots(
+    portfolio_id: PortfolioId, warehouse: WarehouseDep,
+    start: Annotated[dt.date | None, Query(description="first date (inclusive)")] = None,
+    end: Annotated[dt.date | None, Query(description="last date (inclusive)")] = None,
+) -> dict:
+    """One row per XNYS session of the snapshot window (oldest first), within
+    `start`..`end` when given."""
+    if start is not None and end is not None and start > end:
+        raise ApiError(422, "start must not be after end", code="validation_error",
+                       details=[{"loc": ["query", "start"], "msg": "start > end",
+                                 "type": "value_error"}])
+    rows = queries.snapshots(warehouse, portfolio_id, start, end)
+    return ok({"portfolio_id": portfolio_id, "start": start, "end": end, "count": len(rows),
+               "snapshots": rows})
+
+
+def upload_today(settings: Settings) -> dt.date:
+    """The date entry dates may not exceed: the pinned as-of date, else today in New York."""
+    return settings.as_of_date or dt.datetime.now(ZoneInfo("America/New_York")).date()
+
+
+@router.post(
+    "/upload", status_code=202, response_model=Envelope[UploadAccepted],
+    summary="Replace your book with a positions CSV; starts its backfill",
+    responses=responses(UploadAccepted.model_config["json_schema_extra"]["examples"][0],
+                        404, 413, status=202, description="Accepted: backfill queued"),
+)
+def upload_portfolio(
+    user: CurrentUser, settings: SettingsDep, warehouse: WarehouseDep,
+    file: Annotated[UploadFile, File(
+        description="CSV, UTF-8, header `ticker,quantity,entry_price,entry_date,tags` "
+                    "(`csvticker` accepted); at most 5 MB",
+        examples=["ticker,quantity,entry_price,entry_date,tags\n"
+                  "AAPL,320,236.48,2026-09-16,\"tech,core\"\n"
+                  "AAPL261218C00250000,10,12.5,2026-10-01,hedge\n"])],
+    equity: Annotated[float | None, Form(
+        gt=0, allow_inf_nan=False,
+        description="portfolio equity in dollars; default: gross market value of the "
+                    "first snapshot day", examples=[3000000])] = None,
+    portfolio_id: Annotated[int | None, Query(
+        ge=1, description="one of your portfolios; default: your portfolio")] = None,
+) -> dict:
+    """Validate the whole file; on any problem answer 422 with every problem (row,
+    column, message) and write nothing. Otherwise replace the book in one transaction
+    (positions matched by symbol and entry date keep their id and tags) and queue the
+    backfill (prices, models, marts); poll `GET /batch-runs/{batch_run_id}`.
+    """
+    name = DEFAULT_PORTFOLIO_NAME
+    target = portfolio_id or user.portfolio_id
+    if target is not None:
+        if portfolio_id is not None and portfolio_id != user.portfolio_id and \
+                not users.owned_portfolio(warehouse, user.id, portfolio_id):
+            raise not_found(f"portfolio {portfolio_id} not found")
+        name = users.portfolio_name(warehouse, target) or DEFAULT_PORTFOLIO_NAME
+    data = file.file.read(MAX_CSV_BYTES + 1)
+    try:
+        result = upload_positions_csv(warehouse, user_id=user.id, data=data,
+                                      today=upload_today(settings), equity=equity,
+                                      portfolio_name=name)
+    except CsvTooLargeError as error:
+        raise ApiError(413, str(error), details={"max_bytes": error.max_bytes}) from error
+    except CsvValidationError as error:
+        raise ApiError(422, str(error), code="invalid_csv",
+                       details=problem_dicts(error.problems)) from error
+    from flows import pipeline  # imported on use: it loads dbt
+
+    run_id = pipeline.submit_portfolio_backfill(settings, result.portfolio_id, user.id)
+    return ok({"batch_run_id": run_id, "portfolio_id": result.portfolio_id,
+               "upload_id": result.upload_id, "positions": len(result.position_ids),
+               "inserted": result.inserted, "updated": result.updated,
+               "removed": result.removed})

@@ -1,0 +1,163 @@
+"""Passwords (bcrypt via pwdlib), JWT access tokens (HS256 only) and the login limiter.
+
+Tokens carry ``sub`` (the user id as a string), ``iat`` and ``exp`` and are signed
+with ``settings.jwt_secret``. Decoding accepts HS256 and nothing else: a token whose
+header names another algorithm (``none`` included) is refused before its signature is
+looked at, and ``exp``, ``iat`` and ``sub`` are required.
+
+The login limiter is an in-memory sliding window per (username, client IP): once 10
+failed attempts fall inside the last 60 s, further attempts are refused (429) without
+checking the password, until the oldest failure leaves the window. It is per process
+(a multi-process deployment would move it to a shared store) and uses the socket's
+peer address; ``X-Forwarded-For`` is not trusted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jose import ExpiredSignatureError, JWTError, jwt
+from pwdlib import PasswordHash
+from pwdlib.exceptions import PwdlibError
+from pwdlib.hashers.bcrypt import BcryptHasher
+
+from ingest.config import Settings
+
+JWT_ALGORITHM = "HS256"
+BCRYPT_ROUNDS = 12
+LOGIN_MAX_FAILURES = 10
+LOGIN_WINDOW_SECONDS = 60.0
+
+
+# --- passwords -----------------------------------------------------------------------
+
+@lru_cache(maxsize=8)
+def _hasher(rounds: int) -> PasswordHash:
+    return PasswordHash((BcryptHasher(rounds=rounds),))
+
+
+def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
+    """A bcrypt hash of ``password`` (``$2b$``; the cost is stored in the hash)."""
+    return _hasher(rounds).hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    """True when ``password`` matches ``password_hash``; False for any malformed hash."""
+    try:
+        return _hasher(BCRYPT_ROUNDS).verify(password, password_hash)
+    except (PwdlibError, ValueError, TypeError):
+        return False
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password("not-a-real-password")
+
+
+def burn_password_check(password: str) -> None:
+    """Spend the time of one bcrypt check (unknown user: no timing difference)."""
+    verify_password(password, _dummy_hash())
+
+
+# --- tokens --------------------------------------------------------------------------
+
+class TokenError(ValueError):
+    """The token is refused; the message says why (for the 401 body)."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in: int  # seconds
+
+
+def create_access_token(user_id: int, settings: Settings,
+                        now: dt.datetime | None = None) -> IssuedToken:
+    """An HS256 JWT for ``user_id`` valid ``settings.jwt_expiry_hours``."""
+    now = now or dt.datetime.now(dt.UTC)
+    lifetime = dt.timedelta(hours=settings.jwt_expiry_hours)
+    claims = {"sub": str(user_id), "iat": int(now.timestamp()),
+              "exp": int((now + lifetime).timestamp())}
+    token = jwt.encode(claims, settings.jwt_secret, algorithm=JWT_ALGORITHM)
+    return IssuedToken(token, int(lifetime.total_seconds()))
+
+
+def decode_access_token(token: str, settings: Settings) -> int:
+    """The user id of a valid token; raises :class:`TokenError` with the reason."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError as error:
+        raise TokenError("token is malformed") from error
+    if header.get("alg") != JWT_ALGORITHM:
+        raise TokenError(f"token algorithm {header.get('alg')!r} is not accepted "
+                         f"(only {JWT_ALGORITHM})")
+    try:
+        claims = jwt.decode(
+            token, settings.jwt_secret, algorithms=[JWT_ALGORITHM],
+            options={"require_exp": True, "require_iat": True, "require_sub": True},
+        )
+    except ExpiredSignatureError as error:
+        raise TokenError("token has expired; log in again") from error
+    except JWTError as error:
+        message = str(error).lower()
+        if "signature" in message:
+            raise TokenError("token signature is invalid") from error
+        raise TokenError(f"token is invalid: {error}") from error
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.isdigit():
+        raise TokenError("token subject is invalid")
+    return int(subject)
+
+
+# --- login rate limit ----------------------------------------------------------------
+
+class LoginRateLimiter:
+    """Sliding window of failed logins per key (thread-safe, in memory)."""
+
+    def __init__(self, max_failures: int = LOGIN_MAX_FAILURES,
+                 window_seconds: float = LOGIN_WINDOW_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
+        self.max_failures = max_failures
+        self.window_seconds = window_seconds
+        self.clock = clock
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(username: str, client_ip: str) -> tuple[str, str]:
+        return username.strip().lower(), client_ip
+
+    def _prune(self, key: tuple[str, str], now: float) -> deque[float] | None:
+        failures = self._failures.get(key)
+        if failures is None:
+            return None
+        while failures and failures[0] <= now - self.window_seconds:
+            failures.popleft()
+        if not failures:
+            del self._failures[key]
+            return None
+        return failures
+
+    def retry_after(self, key: tuple[str, str]) -> float | None:
+        """Seconds until the next attempt is allowed, or None when it is allowed now."""
+        with self._lock:
+            now = self.clock()
+            failures = self._prune(key, now)
+            if failures is None or len(failures) < self.max_failures:
+                return None
+            return max(failures[-self.max_failures] + self.window_seconds - now, 0.0)
+
+    def record_failure(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            now = self.clock()
+            self._prune(key, now)
+            self._failures.setdefault(key, deque()).append(now)
+            if len(self._failures) > 10_000:  # bound memory: drop keys with stale entries
+                for stale in list(self._failures):
+                    self._prune(stale, now)
