@@ -55,6 +55,20 @@ def update_batch_run(warehouse: Warehouse, run_id: str, **fields: Any) -> None:
                      {**fields, "run_id": run_id})
 
 
+def merge_batch_run_details(warehouse: Warehouse, run_id: str, extra: dict[str, Any],
+                            **fields: Any) -> None:
+    """Add ``extra`` to the run's ``details`` JSON (keys of ``extra`` win) and set ``fields``.
+
+    Used where two writers contribute details to one run: the API records the Prefect
+    flow-run id, the flow later adds its report.
+    """
+    with warehouse.connect() as conn:
+        row = conn.fetch_one("select details from app.batch_runs where id = :run_id",
+                             {"run_id": run_id})
+    details = json.loads(row["details"]) if row and row.get("details") else {}
+    update_batch_run(warehouse, run_id, details={**details, **extra}, **fields)
+
+
 def get_batch_run(warehouse: Warehouse, run_id: str) -> dict[str, Any] | None:
     """The run as a dict (``details`` parsed from JSON), or None."""
     with warehouse.connect() as conn:

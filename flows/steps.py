@@ -19,11 +19,17 @@ from python_models.runner import run_risk_step
 
 
 def load_prices_step(warehouse: Warehouse, settings: Settings,
-                     as_of: dt.date | None = None) -> dict[str, Any]:
-    """Load prices and reference data for every symbol of every book (plus factor ETFs)."""
+                     as_of: dt.date | None = None,
+                     batch_run_id: str | None = None) -> dict[str, Any]:
+    """Load prices and reference data for every symbol of every book (plus factor ETFs).
+
+    With ``batch_run_id`` (the ``app.batch_runs`` id), the loader's per-symbol progress
+    goes to that run's ``app.historical_backfill_progress`` row; otherwise to a new one.
+    """
     ensure_schema(warehouse)
-    report = load_market_data(warehouse, settings, as_of=as_of)
+    report = load_market_data(warehouse, settings, as_of=as_of, batch_run_id=batch_run_id)
     return {
+        "batch_run_id": batch_run_id,
         "as_of": report.as_of, "start": report.start, "end": report.end,
         "provider": report.provider, "symbols": report.symbols_loaded, "rows": report.rows,
         "errors": report.errors,
@@ -42,5 +48,10 @@ def risk_step(warehouse: Warehouse, settings: Settings,
 
 
 def dbt_stage2_step(settings: Settings) -> None:
-    """Build and test the marts (``tag:stage2``)."""
+    """Build and test the marts (``tag:stage2``): the snapshot step.
+
+    This includes ``fct_portfolio_snapshot_history`` (incremental), whose post-hook
+    deletes history rows dated more than 365 days before the as-of date: the
+    retention runs with every snapshot build (and with an analyst's ``dbt build``).
+    """
     run_dbt(["build", "--select", "tag:stage2"], settings)

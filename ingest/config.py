@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="SIGMASIGHT_", env_file=REPO_ROOT / ".env", extra="ignore"
+        env_prefix="SIGMASIGHT_", env_file=REPO_ROOT / ".env", extra="ignore",
+        env_ignore_empty=True,
     )
 
     environment: Literal["development", "test", "production"] = "development"

@@ -9,8 +9,15 @@ from fastapi import APIRouter, Query
 from api.deps import PortfolioId, WarehouseDep
 from api.errors import ApiError
 from api.queries import risk as queries
-from api.schemas.common import Envelope, error_responses, ok
-from api.schemas.risk import FactorReport, GreeksReport, MetricsReport
+from api.schemas.common import Envelope, ok, responses
+from api.schemas.risk import (
+    FACTORS_EXAMPLE,
+    GREEKS_EXAMPLE,
+    METRICS_EXAMPLE,
+    FactorReport,
+    GreeksReport,
+    MetricsReport,
+)
 
 router = APIRouter(prefix="/risk", tags=["risk"])
 
@@ -22,7 +29,7 @@ def _no_run(portfolio_id: int) -> ApiError:
 
 @router.get("/greeks", response_model=Envelope[GreeksReport],
             summary="Position Greeks with their Black-Scholes inputs, and totals",
-            responses=error_responses(401, 404, 422))
+            responses=responses(GREEKS_EXAMPLE, 404))
 def get_greeks(
     portfolio_id: PortfolioId, warehouse: WarehouseDep,
     view: Annotated[queries.View, Query(
@@ -39,7 +46,7 @@ def get_greeks(
 
 @router.get("/factors", response_model=Envelope[FactorReport],
             summary="Exposure to 8 factors, and per-position β with n_obs, SE, t, R²",
-            responses=error_responses(401, 404, 422))
+            responses=responses(FACTORS_EXAMPLE, 404))
 def get_factors(portfolio_id: PortfolioId, warehouse: WarehouseDep) -> dict:
     """Portfolio exposure (Σ dollar exposure / equity) to SPY, MTUM, VTV, VUG, QUAL, IWM,
     SPLV and short interest; per position and factor the underlying's β with its OLS
@@ -52,7 +59,7 @@ def get_factors(portfolio_id: PortfolioId, warehouse: WarehouseDep) -> dict:
 
 @router.get("/metrics", response_model=Envelope[MetricsReport],
             summary="Volatility, Sharpe, drawdown, β, VaR/ES and component VaR",
-            responses=error_responses(401, 404, 422))
+            responses=responses(METRICS_EXAMPLE, 404))
 def get_metrics(portfolio_id: PortfolioId, warehouse: WarehouseDep) -> dict:
     """Return-based metrics over the snapshot window, historical and parametric VaR
     (95 %, 1 day, positive losses) and Euler component VaR per position and per tag."""

@@ -219,3 +219,63 @@ class MetricsReport(BaseModel):
     var_components_positions: list[VarComponent]
     var_components_tags: list[VarComponent]
     conventions: dict[str, str]
+
+
+# --- OpenAPI examples (one long call: mibian BS([195.25, 200, 4.5, 28], volatility=25.4)) --
+
+GREEKS_EXAMPLE = {
+    "portfolio_id": 1, "as_of": "2026-11-20", "view": "portfolio",
+    "totals": {"delta": 398.4254, "dollar_delta": 77792.56, "gamma": 28.0972,
+               "theta": -103.7947, "vega": 208.7103, "rho": 56.8071, "n_positions": 1,
+               "n_fallback": 0},
+    "positions": [{
+        "position_id": 42, "symbol": "AAPL261218C00200000", "underlying_symbol": "AAPL",
+        "asset_type": "OPTION", "position_type": "LC", "quantity": 10.0, "multiplier": 100,
+        "greeks_source": "black_scholes", "fallback_reason": None, "spot": 195.25,
+        "spot_date": "2026-11-20", "strike": 200.0, "expiry_date": "2026-12-18",
+        "days_to_expiry": 28, "t_years": 0.076712, "volatility": 0.254,
+        "volatility_n_obs": 30, "rate": 0.045, "theoretical_price": 3.7405,
+        "contract_delta": 0.398425, "contract_gamma": 0.028097, "contract_theta": -0.103795,
+        "contract_vega": 0.20871, "contract_rho": 0.056807, "delta": 398.4254,
+        "gamma": 28.0972, "theta": -103.7947, "vega": 208.7103, "rho": 56.8071,
+        "dollar_delta": 77792.56}],
+    "conventions": GREEKS_CONVENTIONS,
+}
+
+FACTORS_EXAMPLE = {
+    "portfolio_id": 1, "as_of": "2026-11-20", "window_returns": 60, "min_obs": 20,
+    "factors": [{"factor": "SPY", "factor_name": "market", "exposure": 0.0595,
+                 "dollar_exposure": 179250.0, "equity": 3012345.67, "n_positions": 1,
+                 "n_positions_excluded": 0}],
+    "positions": [{
+        "position_id": 7, "symbol": "AAPL", "underlying_symbol": "AAPL", "factor": "SPY",
+        "beta": 1.25, "std_error": 0.08, "t_stat": 15.625, "r_squared": 0.81, "n_obs": 60,
+        "quality_flag": "ok", "window_start": "2026-08-26", "window_end": "2026-11-20",
+        "delta_adjusted_exposure": 143400.0, "dollar_exposure": 179250.0}],
+    "conventions": FACTOR_CONVENTIONS,
+}
+
+METRICS_EXAMPLE = {
+    "portfolio_id": 1, "as_of": "2026-11-20",
+    "metrics": {
+        "n_returns": 89, "first_return_date": "2026-07-16", "last_return_date": "2026-11-20",
+        "volatility": 0.142, "sharpe_ratio": 1.35, "risk_free_annual": 0.045,
+        "risk_free_daily": 0.000174739, "max_drawdown": -0.061, "beta": 0.42,
+        "beta_n_obs": 89, "var_95": 0.0141, "es_95": 0.0187, "portfolio_value": 3111111.07,
+        "var_95_dollars": 43866.67, "es_95_dollars": 58177.78, "parametric_sigma": 24316.11,
+        "parametric_var_95": 40000.0, "parametric_var_95_fraction": 0.012857,
+        "var_z": 1.645, "var_window_returns": 60, "var_n_securities": 1,
+        "var_n_positions_excluded": 0, "confidence": 0.95, "horizon_days": 1,
+        "quality_flag": "ok"},
+    "var_components_positions": [{
+        "component_level": "position", "position_id": 7, "symbol": "AAPL",
+        "underlying_symbol": "AAPL", "tag_id": None, "tag_name": None,
+        "delta_adjusted_exposure": 143400.0, "marginal_var": 0.278940, "component_var": 40000.0,
+        "share_of_var": 1.0, "n_positions": 1}],
+    "var_components_tags": [{
+        "component_level": "tag", "position_id": None, "symbol": None,
+        "underlying_symbol": None, "tag_id": 3, "tag_name": "tech",
+        "delta_adjusted_exposure": 143400.0, "marginal_var": None, "component_var": 40000.0,
+        "share_of_var": 1.0, "n_positions": 1}],
+    "conventions": METRICS_CONVENTIONS,
+}

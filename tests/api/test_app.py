@@ -153,3 +153,25 @@ def test_docs_render_in_a_browser_without_internet(duck_settings, tmp_path):
     assert "/api/v1/portfolio/upload" in dom
     assert "/api/v1/auth/login" in dom
     assert "SigmaSight API" in dom
+
+
+def test_success_examples_validate_against_their_response_models():
+    """Every documented success example is a valid instance of the route's response model
+    (so the docs never show a shape the API does not answer)."""
+    from fastapi.routing import APIRoute
+
+    from api.routes import admin, auth, batch_runs, portfolio, positions, prices, risk, tags
+
+    checked = 0
+    routes = [route for module in (admin, auth, batch_runs, portfolio, positions, prices, risk,
+                                   tags) for route in module.router.routes]
+    for route in routes:
+        if not isinstance(route, APIRoute) or route.response_model is None:
+            continue
+        for status, entry in (route.responses or {}).items():
+            if not str(status).startswith("2"):
+                continue
+            example = entry["content"]["application/json"]["example"]
+            route.response_model.model_validate(example)
+            checked += 1
+    assert checked >= 14
