@@ -10,15 +10,7 @@ with
 
 source_rows as (
 
-    select * from {{ source('analytics', 'factor_betas') }}
-
-),
-
-latest_run as (
-
-    select max(as_of_date) as as_of_date
-
-    from source_rows
+    {{ latest_analytics_run('factor_betas') }}
 
 ),
 
@@ -42,8 +34,6 @@ final as (
         cast(source_rows.computed_at as timestamp) as computed_at
 
     from source_rows
-    inner join latest_run
-        on source_rows.as_of_date = latest_run.as_of_date
 
 )
 

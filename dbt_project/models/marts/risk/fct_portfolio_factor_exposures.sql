@@ -9,21 +9,13 @@ with
 
 source_rows as (
 
-    select * from {{ source('analytics', 'portfolio_factor_exposures') }}
+    {{ latest_analytics_run('portfolio_factor_exposures') }}
 
 ),
 
 portfolios as (
 
     select * from {{ ref('stg_app__portfolios') }}
-
-),
-
-latest_run as (
-
-    select max(as_of_date) as as_of_date
-
-    from source_rows
 
 ),
 
@@ -42,8 +34,6 @@ final as (
         cast(source_rows.computed_at as timestamp) as computed_at
 
     from source_rows
-    inner join latest_run
-        on source_rows.as_of_date = latest_run.as_of_date
     inner join portfolios
         on source_rows.portfolio_id = portfolios.portfolio_id
 

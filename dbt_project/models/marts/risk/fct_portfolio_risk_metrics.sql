@@ -11,21 +11,13 @@ with
 
 source_rows as (
 
-    select * from {{ source('analytics', 'portfolio_risk_metrics') }}
+    {{ latest_analytics_run('portfolio_risk_metrics') }}
 
 ),
 
 portfolios as (
 
     select * from {{ ref('stg_app__portfolios') }}
-
-),
-
-latest_run as (
-
-    select max(as_of_date) as as_of_date
-
-    from source_rows
 
 ),
 
@@ -62,8 +54,6 @@ final as (
         cast(source_rows.computed_at as timestamp) as computed_at
 
     from source_rows
-    inner join latest_run
-        on source_rows.as_of_date = latest_run.as_of_date
     inner join portfolios
         on source_rows.portfolio_id = portfolios.portfolio_id
 

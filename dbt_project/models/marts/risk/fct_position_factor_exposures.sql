@@ -9,7 +9,7 @@ with
 
 source_rows as (
 
-    select * from {{ source('analytics', 'position_factor_exposures') }}
+    {{ latest_analytics_run('position_factor_exposures') }}
 
 ),
 
@@ -22,14 +22,6 @@ portfolios as (
 positions as (
 
     select * from {{ ref('dim_positions') }}
-
-),
-
-latest_run as (
-
-    select max(as_of_date) as as_of_date
-
-    from source_rows
 
 ),
 
@@ -47,8 +39,6 @@ final as (
         cast(source_rows.computed_at as timestamp) as computed_at
 
     from source_rows
-    inner join latest_run
-        on source_rows.as_of_date = latest_run.as_of_date
     inner join portfolios
         on source_rows.portfolio_id = portfolios.portfolio_id
     inner join positions

@@ -10,7 +10,7 @@ with
 
 source_rows as (
 
-    select * from {{ source('analytics', 'position_greeks') }}
+    {{ latest_analytics_run('position_greeks') }}
 
 ),
 
@@ -23,14 +23,6 @@ portfolios as (
 positions as (
 
     select * from {{ ref('dim_positions') }}
-
-),
-
-latest_run as (
-
-    select max(as_of_date) as as_of_date
-
-    from source_rows
 
 ),
 
@@ -74,8 +66,6 @@ final as (
         cast(source_rows.computed_at as timestamp) as computed_at
 
     from source_rows
-    inner join latest_run
-        on source_rows.as_of_date = latest_run.as_of_date
     inner join portfolios
         on source_rows.portfolio_id = portfolios.portfolio_id
     inner join positions
