@@ -13,7 +13,7 @@ from ingest.csv_positions import CsvValidationError, parse_positions_csv
 from ingest.upload import upload_positions_csv
 
 TODAY = dt.date(2024, 6, 28)
-SPEC_SAMPLE = Path("/work/shared/data/spec_sample.csv").read_bytes()
+SPEC_SAMPLE = (Path(__file__).parent / "data" / "spec_sample.csv").read_bytes()  # design sample
 HEADER = "ticker,quantity,entry_price,entry_date,tags\n"
 USER = 7
 
