@@ -21,7 +21,7 @@ from ingest.occ import OccSymbol
 from ingest.spreadsheet import neutralise_formula
 
 TODAY = dt.date(2024, 6, 28)
-SPEC_SAMPLE = Path("/work/shared/data/spec_sample.csv")
+SPEC_SAMPLE = Path(__file__).parent / "data" / "spec_sample.csv"  # the design sample
 CORPUS = Path(__file__).parent / "bad_csv"
 HEADER = "ticker,quantity,entry_price,entry_date,tags\n"
 
