@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.cache import STATE_KEY
 from api.errors import ApiError, not_found, unauthorized
 from api.queries import users
 from api.security import TokenError, decode_access_token
@@ -54,7 +55,7 @@ class User:
 
 
 def current_user(
-    settings: SettingsDep, warehouse: WarehouseDep,
+    request: Request, settings: SettingsDep, warehouse: WarehouseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -64,7 +65,12 @@ def current_user(
         user_id = decode_access_token(credentials.credentials, settings)
     except TokenError as error:
         raise unauthorized(str(error)) from error
-    row = users.user_by_id(warehouse, user_id)
+    # the response cache (api/cache.py) read this user, with the data versions, already
+    prefetched = request.scope.get("state", {}).get(STATE_KEY)
+    if prefetched is not None and prefetched[0] == user_id:
+        row = prefetched[1].user
+    else:
+        row = users.user_by_id(warehouse, user_id)
     if row is None:
         raise unauthorized("the token's user no longer exists")
     return User(int(row["id"]), row["username"], bool(row["is_admin"]),

@@ -4,7 +4,9 @@ Building the app opens no database connection: the warehouse is reached through 
 ``WarehouseDep`` dependency on the first request (the lifespan creates the app/raw
 schemas when the server starts). Routers, one per resource, live under
 ``api/routes/`` and are mounted at ``/api/v1``. ``/docs`` is Swagger UI served from
-the vendored assets in ``api/static/swagger-ui`` (no CDN).
+the vendored assets in ``api/static/swagger-ui`` (no CDN). The read endpoints over the
+marts are served through a response cache keyed on the warehouse data version
+(:mod:`api.cache`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.errors import BodySizeLimitMiddleware, install_error_handlers
 from api.routes import admin, auth, batch_runs, portfolio, positions, prices, risk, tags
 from api.schemas.common import Envelope, ok
@@ -76,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimitMiddleware, default_limit=DEFAULT_BODY_LIMIT,
         limits={f"{API_PREFIX}/portfolio/upload": portfolio.MAX_UPLOAD_BODY_BYTES},
     )
+    app.state.response_cache = ResponseCache()
+    app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
+                       settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, portfolio, positions, tags, prices, risk, admin, batch_runs):

@@ -88,8 +88,42 @@ def create_access_token(user_id: int, settings: Settings,
     return IssuedToken(token, int(lifetime.total_seconds()))
 
 
+_TOKEN_CACHE_SIZE = 4096
+_token_cache: dict[tuple[str, str], tuple[int, int]] = {}  # (token, secret) -> (user, exp)
+_token_cache_lock = threading.Lock()
+
+
+def _now() -> float:
+    return time.time()
+
+
 def decode_access_token(token: str, settings: Settings) -> int:
-    """The user id of a valid token; raises :class:`TokenError` with the reason."""
+    """The user id of a valid token; raises :class:`TokenError` with the reason.
+
+    A token that passed the full check is remembered (per token and secret, at most
+    4096) with its ``exp``: until then the same string is accepted without re-verifying
+    the signature (the claims of a signed token cannot change); once ``exp`` has passed
+    it is refused as expired, like python-jose does (no leeway).
+    """
+    key = (token, settings.jwt_secret)
+    cached = _token_cache.get(key)
+    if cached is not None:
+        user_id, expires = cached
+        if _now() <= expires:
+            return user_id
+        with _token_cache_lock:
+            _token_cache.pop(key, None)
+        raise TokenError("token has expired; log in again")
+    user_id, expires = _verify_access_token(token, settings)
+    with _token_cache_lock:
+        if len(_token_cache) >= _TOKEN_CACHE_SIZE:
+            _token_cache.clear()
+        _token_cache[key] = (user_id, expires)
+    return user_id
+
+
+def _verify_access_token(token: str, settings: Settings) -> tuple[int, int]:
+    """Full check with python-jose: (user id, exp)."""
     try:
         header = jwt.get_unverified_header(token)
     except JWTError as error:
@@ -112,7 +146,7 @@ def decode_access_token(token: str, settings: Settings) -> int:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject.isdigit():
         raise TokenError("token subject is invalid")
-    return int(subject)
+    return int(subject), int(claims["exp"])
 
 
 # --- login rate limit ----------------------------------------------------------------

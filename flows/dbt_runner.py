@@ -69,10 +69,27 @@ def run_dbt(args: Sequence[str], settings: Settings) -> dbtRunnerResult:
         "--quiet",
     ]
     with _DBT_LOCK, _environment(dbt_env(settings)):
-        result = dbtRunner().invoke(cli_args)
+        try:
+            result = dbtRunner().invoke(cli_args)
+        finally:
+            if settings.warehouse_kind == "duckdb":
+                _release_duckdb_file()
     if not result.success:
         raise DbtError(f"dbt {' '.join(args)} failed: {_failures(result)}")
     return result
+
+
+def _release_duckdb_file() -> None:
+    """Close dbt-duckdb's cached database connection (a class-level singleton that
+    otherwise keeps the DuckDB file locked by this process after dbt returns), so the
+    file is released when the warehouse handle is idle (README: an analyst's
+    ``dbt build`` works while the API is idle)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
 
 
 def _failures(result: dbtRunnerResult) -> str:

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
+from api.data_version import bump_warehouse
 from flows import steps
 from flows.batch_runs import merge_batch_run_details, update_batch_run
 from ingest.calendar import is_session
@@ -95,6 +96,12 @@ class _Progress:
             _mark_failed(self.batch_run_id, f"{type(error).__name__}: {error}")
 
 
+def _data_changed() -> None:
+    """Bump the warehouse data version: the API's response cache (``api.cache``) keys on
+    it, and this process has just changed prices or marts behind the API's back."""
+    bump_warehouse(get_warehouse(get_settings()))
+
+
 def _mark_failed(batch_run_id: str, error: str) -> None:
     update_batch_run(get_warehouse(get_settings()), batch_run_id, status="failed",
                      error=error, message="failed; the previous marts are unchanged")
@@ -112,7 +119,9 @@ def _on_crash(flow_, flow_run, state) -> None:
 def market_data_flow(as_of: dt.date | None = None,
                      batch_run_id: str | None = None) -> dict[str, Any]:
     """Load end-of-day prices and reference data for every symbol held."""
-    return load_prices(as_of, batch_run_id)
+    report = load_prices(as_of, batch_run_id)
+    _data_changed()
+    return report
 
 
 @flow(name="risk-metrics", retries=2, retry_delay_seconds=60, timeout_seconds=600)
@@ -126,6 +135,7 @@ def risk_metrics_flow(as_of: dt.date | None = None) -> dict[str, Any]:
 def snapshots_flow() -> None:
     """Stage-2 marts: snapshots, position values and the risk marts."""
     dbt_stage2()
+    _data_changed()
 
 
 @contextmanager
@@ -191,12 +201,14 @@ def portfolio_backfill(portfolio_id: int, batch_run_id: str | None = None) -> di
     progress = _Progress(f"backfill of portfolio {portfolio_id}", batch_run_id)
     try:
         market = load_prices(None, batch_run_id)
+        _data_changed()
         progress.step(35.0, f"{len(market['symbols'])} symbols loaded")
         dbt_stage1()
         progress.step(60.0, "stage 1 built")
         risk = compute_risk(None)
         progress.step(80.0, "risk computed")
         dbt_stage2()
+        _data_changed()
         progress.step(100.0, "marts rebuilt")
     except BaseException as error:
         progress.failed(error)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.book import ensure_portfolio, write_book
 from ingest.csv_positions import parse_positions_csv
-from ingest.warehouse import Warehouse
+from ingest.warehouse import Connection, Warehouse
 
 DEFAULT_PORTFOLIO_NAME = "Main portfolio"
 
@@ -30,13 +31,21 @@ class UploadResult:
 
 def upload_positions_csv(warehouse: Warehouse, *, user_id: int, data: bytes,
                          today: dt.date, equity: float | None = None,
-                         portfolio_name: str = DEFAULT_PORTFOLIO_NAME) -> UploadResult:
-    """Validate ``data`` and replace the user's book with it (atomically)."""
+                         portfolio_name: str = DEFAULT_PORTFOLIO_NAME,
+                         in_transaction: Callable[[Connection], None] | None = None,
+                         ) -> UploadResult:
+    """Validate ``data`` and replace the user's book with it (atomically).
+
+    ``in_transaction(conn)``, when given, runs inside the writing transaction after the
+    book is written (the API bumps its data version there).
+    """
     rows = parse_positions_csv(data, today=today)
     upload_id = uuid.uuid4().hex
     with warehouse.connect() as conn:
         portfolio_id = ensure_portfolio(conn, user_id, portfolio_name, equity)
         written = write_book(conn, portfolio_id=portfolio_id, user_id=user_id, rows=rows,
                              upload_id=upload_id)
+        if in_transaction is not None:
+            in_transaction(conn)
     return UploadResult(portfolio_id, upload_id, list(written.position_ids), written.inserted,
                         written.updated, written.removed)

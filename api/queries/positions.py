@@ -30,6 +30,7 @@ SUM_COLUMNS = ("market_value", "exposure", "unrealized_pnl", "daily_pnl")
 TYPE_ORDER = {name: index for index, name in enumerate(("LONG", "SHORT", "LC", "LP", "SC",
                                                           "SP"))}
 _SUMS = ", ".join(f"sum(f.{c}) as {c}" for c in SUM_COLUMNS)
+_WINDOW_SUMS = ", ".join(f"sum(f.{c}) over () as _{c}" for c in SUM_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -153,15 +154,23 @@ def list_positions(warehouse: Warehouse, *, user_id: int, portfolio_id: int,
     cte, params = _filtered_cte(user_id, portfolio_id, criteria)
     with warehouse.connect() as conn:
         consistent_reads(conn)
-        as_of = conn.fetch_one("select max(snapshot_date) as as_of_date "
-                               "from marts.fct_portfolio_snapshots "
-                               "where portfolio_id = :portfolio_id",
-                               {"portfolio_id": portfolio_id})
-        totals = conn.fetch_one(f"{cte} select count(*) as count, {_SUMS} from filtered f",
-                                params)
+        # the page, with the as-of date and the totals over every filtered row (window
+        # aggregates are computed before the limit) in one statement
         rows = conn.fetch_dicts(
-            f"{cte} select * from filtered order by symbol, entry_date, position_id "
-            "limit :limit offset :offset", {**params, "limit": limit, "offset": offset})
+            f"""{cte} select f.*, (select as_of_date from as_of) as _as_of,
+                   count(*) over () as _count, {_WINDOW_SUMS}
+            from filtered f order by symbol, entry_date, position_id
+            limit :limit offset :offset""", {**params, "limit": limit, "offset": offset})
+        if rows:
+            first = rows[0]
+            as_of = {"as_of_date": first["_as_of"]}
+            totals = {"count": first["_count"], **{c: first[f"_{c}"] for c in SUM_COLUMNS}}
+        else:  # a page past the end: the totals need their own statement
+            totals = conn.fetch_one(
+                f"{cte} select (select as_of_date from as_of) as as_of_date, "
+                f"count(*) as count, {_SUMS} from filtered f", params)
+            as_of = totals
+        rows = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
         tags = _tags_of(conn, user_id, [int(row["position_id"]) for row in rows])
         groups = None
         if group_by == "type":

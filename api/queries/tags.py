@@ -1,7 +1,9 @@
 """Tag CRUD and position tags over ``app.tags`` / ``app.position_tags``.
 
 Every statement is scoped to the requesting user: another user's tag or position is
-indistinguishable from one that does not exist (the routes answer 404).
+indistinguishable from one that does not exist (the routes answer 404). Every write
+bumps the user's data version in its own transaction (:mod:`api.data_version`), so
+cached reads of that user are invalidated exactly when the write commits.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 import duckdb
 import psycopg
 
+from api.data_version import bump_user, write_lock
 from api.queries.common import in_list
 from ingest.warehouse import Connection, Warehouse
 
@@ -57,7 +60,7 @@ def _name_taken(conn: Connection, user_id: int, name: str, except_id: int | None
 def create_tag(warehouse: Warehouse, user_id: int, name: str, color: str) -> dict[str, Any]:
     """Insert a tag; raises :class:`TagNameTaken` on a duplicate name."""
     try:
-        with warehouse.connect() as conn:
+        with write_lock(user_id), warehouse.connect() as conn:
             if _name_taken(conn, user_id, name, None):
                 raise TagNameTaken(name)
             row = conn.fetch_one("insert into app.tags (user_id, name, color) "
@@ -65,6 +68,7 @@ def create_tag(warehouse: Warehouse, user_id: int, name: str, color: str) -> dic
                                  {"user_id": user_id, "name": name, "color": color})
             assert row is not None
             tag = _get(conn, user_id, int(row["id"]))
+            bump_user(conn, user_id)
     except UNIQUE_VIOLATIONS as error:  # a concurrent insert of the same name
         raise TagNameTaken(name) from error
     assert tag is not None
@@ -75,7 +79,7 @@ def update_tag(warehouse: Warehouse, user_id: int, tag_id: int, name: str | None
                color: str | None) -> dict[str, Any] | None:
     """Rename and/or recolour; None when the user has no such tag."""
     try:
-        with warehouse.connect() as conn:
+        with write_lock(user_id), warehouse.connect() as conn:
             current = _get(conn, user_id, tag_id)
             if current is None:
                 return None
@@ -87,6 +91,7 @@ def update_tag(warehouse: Warehouse, user_id: int, tag_id: int, name: str | None
             if color is not None and color != current["color"]:
                 conn.execute("update app.tags set color = :color where id = :tag_id",
                              {"color": color, "tag_id": tag_id})
+            bump_user(conn, user_id)
             return _get(conn, user_id, tag_id)
     except UNIQUE_VIOLATIONS as error:
         raise TagNameTaken(name or "") from error
@@ -94,12 +99,13 @@ def update_tag(warehouse: Warehouse, user_id: int, tag_id: int, name: str | None
 
 def delete_tag(warehouse: Warehouse, user_id: int, tag_id: int) -> bool:
     """Delete the tag and its position links; False when the user has no such tag."""
-    with warehouse.connect() as conn:
+    with write_lock(user_id), warehouse.connect() as conn:
         if _get(conn, user_id, tag_id) is None:
             return False
         conn.execute("delete from app.position_tags where tag_id = :tag_id", {"tag_id": tag_id})
         conn.execute("delete from app.tags where id = :tag_id and user_id = :user_id",
                      {"tag_id": tag_id, "user_id": user_id})
+        bump_user(conn, user_id)
     return True
 
 
@@ -141,7 +147,7 @@ def set_position_tags(warehouse: Warehouse, user_id: int, position_id: int,
     Raises :class:`UnknownTags` when an id is not one of the user's tags.
     """
     wanted = sorted(set(tag_ids))
-    with warehouse.connect() as conn:
+    with write_lock(user_id), warehouse.connect() as conn:
         if not _owns_position(conn, user_id, position_id):
             return None
         if wanted:
@@ -165,4 +171,5 @@ def set_position_tags(warehouse: Warehouse, user_id: int, position_id: int,
             conn.execute("insert into app.position_tags (position_id, tag_id) "
                          "values (:position_id, :tag_id)",
                          {"position_id": position_id, "tag_id": tag_id})
+        bump_user(conn, user_id)
         return _position_tags(conn, user_id, position_id)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
+from api.data_version import bump_user, write_lock
 from api.deps import CurrentUser, PortfolioId, SettingsDep, WarehouseDep
 from api.errors import ApiError, not_found
 from api.queries import portfolio as queries
@@ -108,9 +109,11 @@ def upload_portfolio(
         name = users.portfolio_name(warehouse, target) or DEFAULT_PORTFOLIO_NAME
     data = file.file.read(MAX_CSV_BYTES + 1)
     try:
-        result = upload_positions_csv(warehouse, user_id=user.id, data=data,
-                                      today=upload_today(settings), equity=equity,
-                                      portfolio_name=name)
+        with write_lock(user.id):  # the book and the user's data version commit together
+            result = upload_positions_csv(
+                warehouse, user_id=user.id, data=data, today=upload_today(settings),
+                equity=equity, portfolio_name=name,
+                in_transaction=lambda conn: bump_user(conn, user.id))
     except CsvTooLargeError as error:
         raise ApiError(413, str(error), details={"max_bytes": error.max_bytes}) from error
     except CsvValidationError as error:

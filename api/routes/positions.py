@@ -53,7 +53,7 @@ def list_positions(
     group_by: Annotated[Literal["type", "tag"] | None, Query(
         alias="groupBy", description="subtotals per position type or per tag")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,  # SQL OFFSET is a bigint
 ) -> dict:
     """Positions of your portfolio valued on its as-of date, ordered by symbol.
 

@@ -80,3 +80,12 @@ create table if not exists app.historical_backfill_progress (
     completed_at timestamp,
     error_details varchar                  -- JSON text: {symbol: reason}
 );
+
+-- Data versions for the API's response cache (api/data_version.py): id 0 = marts and
+-- market data (bumped at the end of every successful pipeline run), id = a user id =
+-- that user's app data (bumped in the transaction of each API write).
+create table if not exists app.data_version (
+    id bigint primary key,
+    version bigint not null,
+    updated_at timestamp not null default current_timestamp
+);

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from flows.dbt_runner import run_dbt
 from ingest.config import REPO_ROOT
 from ingest.schema import ensure_schema
 from ingest.warehouse import Warehouse
@@ -43,3 +44,17 @@ def test_dbt_build_from_repo_root_without_flags(tmp_path):
                             "from marts.fct_portfolio_snapshots where portfolio_id = 1"
                             ).fetchone()
     assert days == (len(dataset.SESSIONS), dataset.SESSIONS[0])
+
+
+def test_an_analysts_dbt_build_marks_the_marts_changed_for_the_api_cache(tmp_path):
+    """The on-run-end hook bumps the warehouse data version (scope 0) once per run."""
+    settings = make_settings("duckdb", tmp_path)
+    warehouse = Warehouse(settings)
+    ensure_schema(warehouse)
+    dataset.load(warehouse)
+    with warehouse.connect() as conn:
+        conn.execute("insert into app.data_version (id, version) values (0, 41)")
+    run_dbt(["build", "--select", "tag:stage1"], settings)
+    with warehouse.connect() as conn:
+        assert conn.fetchall("select version from app.data_version where id = 0") == [(42,)]
+    warehouse.close()

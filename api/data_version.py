@@ -1,0 +1,247 @@
+"""The warehouse "data version": what the response cache (:mod:`api.cache`) keys on.
+
+``app.data_version(id, version, updated_at)`` holds one counter per scope:
+
+- ``id = 0`` (:data:`WAREHOUSE_SCOPE`): the marts and raw market data, bumped by
+  :func:`bump_warehouse` at the end of every successful pipeline run
+  (``flows.pipeline.run_pipeline``);
+- ``id = <user id>``: that user's app data (book, tags, position tags), bumped by
+  :func:`bump_user` **inside the transaction of the write** (tag CRUD, position tags,
+  CSV uploads through the API), so the new version and the new data commit together.
+
+What a user's GET shows depends only on the warehouse scope and their own scope (tags,
+books and portfolios are per user), so a request reads both counters
+(:func:`read_request_state`, one query that also loads the user) **before** it reads
+any data. A body is cached under the versions read before it was computed; a write
+commits its data and its bump atomically, so a body computed from old data can only be
+stored under an old version, never under the new one (an old version is never read
+again once the bump is committed; versions only grow).
+
+One counter per scope, not one global row: DuckDB's optimistic concurrency aborts one
+of two transactions that update the same row ("Conflict on update"), so a single hot
+row would make unrelated concurrent writes fail. Writes of one scope are also
+serialised in this process by :func:`write_lock` (on DuckDB every writer is in this
+process; on PostgreSQL the row lock already serialises them).
+
+**Reading the versions.** On PostgreSQL every request reads them (any process may
+write). On DuckDB one query costs about a millisecond of CPU, so :class:`StateReader`
+keeps each user's :class:`RequestState` in memory for at most 100 ms. That is exact,
+not merely "fresh enough": while this process has the DuckDB file open no other
+process can open it, so every write is made by this process, and every bumping write
+here ends inside :func:`write_lock`, which forgets the remembered states *after* the
+transaction committed (a read that raced with the commit is not remembered: a
+generation counter is checked before storing). The file is released only after
+``duckdb_idle_release_seconds`` (default 2 s) without use, longer than the 100 ms, so
+a state remembered before another process could have written has always expired (with
+a release interval under 100 ms nothing is remembered).
+
+A ``dbt build`` run by hand (outside ``run_pipeline``) bumps scope 0 too: the
+project's ``on-run-end`` hook (``dbt_project/macros/bump_data_version.sql``) runs the
+same upsert at the end of every dbt invocation.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import psycopg
+from psycopg.rows import dict_row
+
+from ingest.warehouse import Connection, Warehouse
+
+WAREHOUSE_SCOPE = 0
+
+_BUMP = """
+    insert into app.data_version (id, version, updated_at)
+    values (:scope, 1, current_timestamp)
+    on conflict (id) do update set version = app.data_version.version + 1,
+                                   updated_at = excluded.updated_at
+"""
+
+_STATE = """
+    select u.id, u.username, u.is_admin,
+           (select min(p.id) from app.portfolios p where p.user_id = u.id) as portfolio_id,
+           (select v.version from app.data_version v where v.id = 0) as warehouse_version,
+           (select v.version from app.data_version v where v.id = u.id) as user_version
+    from app.users u where u.id = :user_id
+"""
+
+_LOCKS: dict[int, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def write_lock(scope: int) -> Iterator[None]:
+    """Serialise this process's bumping writes of one scope (hold it around the whole
+    transaction: DuckDB aborts concurrent updates of the same counter row); on exit,
+    after the transaction inside has committed, remembered states are forgotten."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(scope, threading.Lock())
+    try:
+        with lock:
+            yield
+    finally:
+        forget_states()
+
+
+def bump_user(conn: Connection, user_id: int) -> None:
+    """Bump ``user_id``'s counter inside the caller's (writing) transaction."""
+    conn.execute(_BUMP, {"scope": int(user_id)})
+
+
+def bump_warehouse(warehouse: Warehouse, attempts: int = 5) -> None:
+    """Bump the warehouse counter in its own transaction (end of a pipeline run)."""
+    for attempt in range(attempts):
+        try:
+            with write_lock(WAREHOUSE_SCOPE), warehouse.connect() as conn:
+                conn.execute(_BUMP, {"scope": WAREHOUSE_SCOPE})
+            return
+        except duckdb.TransactionException:  # a writer outside write_lock raced us
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+@dataclass(frozen=True)
+class RequestState:
+    """The user of a request and the data versions read before any of its data."""
+
+    user: dict[str, Any]  # id, username, is_admin, portfolio_id
+    versions: tuple[int, int]  # (warehouse, user)
+
+
+class _PostgresStateConnections:
+    """A few autocommit connections for the state query on PostgreSQL: one round trip
+    (the warehouse's pooled transaction costs a pre-ping, BEGIN and COMMIT besides)."""
+
+    SIZE = 4
+
+    def __init__(self, url: str):
+        self.url = re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+        self.idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
+        self.slots = threading.BoundedSemaphore(self.SIZE)
+        self.sql = _STATE.replace(":user_id", "%(user_id)s")
+
+    def fetch(self, user_id: int) -> dict[str, Any] | None:
+        if not self.slots.acquire(timeout=1.0):
+            raise TimeoutError("no state connection free")
+        conn = None
+        try:
+            try:
+                conn = self.idle.get_nowait()
+            except queue.Empty:
+                conn = psycopg.connect(self.url, autocommit=True, connect_timeout=5,
+                                       row_factory=dict_row)
+            row = conn.execute(self.sql, {"user_id": user_id}).fetchone()
+            self.idle.put(conn)
+            conn = None
+            return row
+        finally:
+            if conn is not None:  # broken: drop it
+                conn.close()
+            self.slots.release()
+
+
+_PG: dict[str, _PostgresStateConnections] = {}
+_PG_LOCK = threading.Lock()
+
+
+def _fetch_state_row(warehouse: Warehouse, user_id: int) -> dict[str, Any] | None:
+    if warehouse.kind == "postgres":
+        with _PG_LOCK:
+            pool = _PG.setdefault(warehouse.settings.database_url,
+                                  _PostgresStateConnections(warehouse.settings.database_url))
+        try:
+            return pool.fetch(user_id)
+        except (psycopg.Error, TimeoutError):
+            pass  # fall back to the warehouse's own connection (and its error handling)
+    with warehouse.connect() as conn:
+        return conn.fetch_one(_STATE, {"user_id": user_id})
+
+
+def read_request_state(warehouse: Warehouse, user_id: int) -> RequestState | None:
+    """The user row and both counters in one query; None when the user does not exist."""
+    row = _fetch_state_row(warehouse, user_id)
+    if row is None:
+        return None
+    versions = (int(row.pop("warehouse_version") or 0), int(row.pop("user_version") or 0))
+    return RequestState(row, versions)
+
+
+MEMO_SECONDS = 0.1
+_generation = 0  # bumped by forget_states(); guards stores racing with a commit
+_memo: dict[tuple[str, int], tuple[float, RequestState]] = {}
+_memo_lock = threading.Lock()
+_flights: dict[tuple[str, int], threading.Lock] = {}
+
+
+def forget_states() -> None:
+    """Drop every remembered state (after a bumping write committed in this process)."""
+    global _generation
+    with _memo_lock:
+        _generation += 1
+        _memo.clear()
+
+
+def memo_seconds(warehouse: Warehouse) -> float:
+    """How long a state may be remembered: 100 ms on DuckDB (see the module doc), 0 on
+    PostgreSQL and when the DuckDB file is released more often than that."""
+    if warehouse.kind != "duckdb":
+        return 0.0
+    release = warehouse.settings.duckdb_idle_release_seconds
+    return MEMO_SECONDS if release <= 0 or release > MEMO_SECONDS else 0.0
+
+
+def remembered_state(warehouse: Warehouse, user_id: int) -> RequestState | None:
+    """The remembered state of ``user_id`` if still valid (no database access)."""
+    entry = _memo.get((warehouse.settings.database_url, user_id))
+    if entry is None or time.monotonic() - entry[0] >= memo_seconds(warehouse):
+        return None
+    return entry[1]
+
+
+def current_state(warehouse: Warehouse, user_id: int) -> RequestState | None:
+    """:func:`remembered_state`, else :func:`read_request_state` (remembered on DuckDB)."""
+    state = remembered_state(warehouse, user_id)
+    if state is not None:
+        return state
+    if memo_seconds(warehouse) <= 0:
+        return read_request_state(warehouse, user_id)
+    key = (warehouse.settings.database_url, user_id)
+    with _memo_lock:
+        flight = _flights.setdefault(key, threading.Lock())
+    with flight:  # one read per user when the state expires, not one per waiting request
+        state = remembered_state(warehouse, user_id)
+        if state is not None:
+            return state
+        generation, started = _generation, time.monotonic()
+        state = read_request_state(warehouse, user_id)
+        if state is not None:
+            with _memo_lock:
+                if generation == _generation:  # no bumping write committed meanwhile
+                    if len(_memo) > 10_000:
+                        _memo.clear()
+                        _flights.clear()
+                    _memo[key] = (started, state)
+    return state
+
+
+def main() -> None:
+    """``python -m api.data_version``: bump the warehouse counter (after a manual dbt build)."""
+    from ingest.config import get_settings
+    from ingest.warehouse import get_warehouse
+
+    bump_warehouse(get_warehouse(get_settings()))
+    print("data version bumped")
+
+
+if __name__ == "__main__":
+    main()
