@@ -11,7 +11,7 @@ export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test lint bench flows dbt-build clean browser venv
+.PHONY: demo test lint bench bench-tools flows dbt-build clean browser venv
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -c "import uv" 2>/dev/null || $(PYTHON) -m pip install --quiet uv
@@ -34,8 +34,13 @@ browser:  ## Debian's headless Chromium for the browser tests (installs it when 
 lint: $(BIN)/.synced
 	$(BIN)/ruff check .
 
-bench: $(BIN)/.synced  ## benchmarks; each prints JSON
+bench: $(BIN)/.synced bench-tools  ## benchmarks; each prints JSON
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+bench-tools:  ## wrk (Debian) for the API load test; bench_api.py falls back to Python without it
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	  || echo "wrk not installed: bench_api.py uses its Python load generator"; }
 
 flows: $(BIN)/.synced  ## local Prefect server + the scheduled deployments
 	$(BIN)/python -m flows.serve
