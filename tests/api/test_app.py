@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from api.main import STATIC_DIR, create_app
 from ingest.config import REPO_ROOT
 from tests.conftest import make_settings
-from tests.utils.browser import render
+from tests.utils.browser import OUTPUT_DIR, render
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_docs_render_in_a_browser_without_internet(duck_settings, tmp_path):
+def test_docs_render_in_a_browser_without_internet(duck_settings):
     """Headless Chromium (no network but loopback) renders Swagger UI with our routes."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(duck_settings), host="127.0.0.1",
@@ -145,7 +145,7 @@ def test_docs_render_in_a_browser_without_internet(duck_settings, tmp_path):
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
         assert httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200
-        dom = render(f"http://127.0.0.1:{port}/docs", screenshot=tmp_path / "docs.png")
+        dom = render(f"http://127.0.0.1:{port}/docs", screenshot=OUTPUT_DIR / "swagger_docs.png")
     finally:
         server.should_exit = True
         thread.join(timeout=10)
