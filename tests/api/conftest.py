@@ -111,13 +111,14 @@ def build_env(kind: str, directory: Path) -> ApiEnv:
 class ApiBuilds:
     """One built warehouse per kind for the whole session (built on first use)."""
 
-    def __init__(self, factory):
+    def __init__(self, factory, prefix: str = "api"):
         self._factory = factory
+        self._prefix = prefix
         self._envs: dict[str, ApiEnv] = {}
 
     def get(self, kind: str) -> ApiEnv:
         if kind not in self._envs:
-            self._envs[kind] = build_env(kind, self._factory.mktemp(f"api-{kind}"))
+            self._envs[kind] = build_env(kind, self._factory.mktemp(f"{self._prefix}-{kind}"))
         return self._envs[kind]
 
     def close(self) -> None:

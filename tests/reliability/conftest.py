@@ -19,9 +19,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ingest.warehouse import Warehouse, close_all_warehouses
-from tests.api.conftest import ApiEnv, build_env
-from tests.conftest import dispose_settings
+from ingest.warehouse import Warehouse
+from tests.api.conftest import ApiBuilds, ApiEnv
 
 KINDS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 SNAPSHOT_SCHEMAS = ("app", "raw", "marts")
@@ -88,26 +87,9 @@ def changed_tables(before: dict, after: dict) -> dict[str, tuple]:
 
 # --- the shared built warehouse ---------------------------------------------------------
 
-class _Builds:
-    def __init__(self, factory):
-        self._factory = factory
-        self._envs: dict[str, ApiEnv] = {}
-
-    def get(self, kind: str) -> ApiEnv:
-        if kind not in self._envs:
-            self._envs[kind] = build_env(kind, self._factory.mktemp(f"reliability-{kind}"))
-        return self._envs[kind]
-
-    def close(self) -> None:
-        for env in self._envs.values():
-            env.warehouse.close()
-            dispose_settings(env.settings)
-        close_all_warehouses()
-
-
 @pytest.fixture(scope="session")
-def rel_builds(tmp_path_factory) -> Iterator[_Builds]:
-    builds = _Builds(tmp_path_factory)
+def rel_builds(tmp_path_factory) -> Iterator[ApiBuilds]:
+    builds = ApiBuilds(tmp_path_factory, prefix="reliability")
     yield builds
     builds.close()
 
