@@ -1,4 +1,4 @@
-"""Property-based tests of the marts' formulas (design §5) on random books, on DuckDB.
+"""Property-based tests of the marts' formulas (design §5) on random books, on both warehouses.
 
 Hypothesis generates small books (stocks and options, long and short, entry dates
 inside and before the snapshot window). Each example goes through the real upload
@@ -29,7 +29,7 @@ from ingest.schema import ensure_schema
 from ingest.upload import upload_positions_csv
 from ingest.warehouse import Warehouse
 from tests.api.conftest import AS_OF
-from tests.conftest import dispose_settings, make_settings
+from tests.conftest import WAREHOUSE_KINDS, dispose_settings, make_settings
 from tests.reliability.conftest import count
 
 STOCKS = ["AAPL", "MSFT", "JPM", "XOM", "TSLA"]
@@ -41,9 +41,10 @@ MODELS = ["+fct_portfolio_snapshots", "+fct_position_values_daily", "+dim_positi
 TOL = 1e-6
 
 
-@pytest.fixture(scope="module")
-def book_warehouse(tmp_path_factory):
-    settings = make_settings("duckdb", tmp_path_factory.mktemp("property"), as_of_date=AS_OF)
+@pytest.fixture(scope="module", params=WAREHOUSE_KINDS)
+def book_warehouse(request, tmp_path_factory):
+    settings = make_settings(request.param, tmp_path_factory.mktemp("property"),
+                             as_of_date=AS_OF)
     warehouse = Warehouse(settings)
     ensure_schema(warehouse)
     users = seed_demo_users(warehouse, rounds=4)

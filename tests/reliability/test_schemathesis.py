@@ -10,6 +10,7 @@ status code. Examples per operation and mode are bounded (``MAX_EXAMPLES``).
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -20,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.main import create_app
+from tests.conftest import WAREHOUSE_KINDS
 from tests.reliability.conftest import count
 
 MAX_EXAMPLES = 15
@@ -49,8 +51,9 @@ def _fuzzer(operation, mode, token: str, failures: list[str]):
     return fuzz
 
 
-def test_api_conforms_to_its_openapi(rel_builds):
-    env = rel_builds.get("duckdb")
+@pytest.mark.parametrize("kind", WAREHOUSE_KINDS)
+def test_api_conforms_to_its_openapi(rel_builds, kind):
+    env = rel_builds.get(kind)
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app(env.settings))
     token = env.tokens["demo_user_1"]
     operations = [result.ok() for result in schema.get_all_operations()]
