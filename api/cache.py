@@ -9,8 +9,9 @@ when that user writes; both bump a counter in ``app.data_version``
    :func:`api.security.decode_access_token`) — a missing or bad token goes to the app,
    which answers 401 as usual;
 2. **one query** reads the user (as ``current_user`` needs it) and the two counters
-   (warehouse, user) — before any data of the request is read (on DuckDB the result is
-   remembered for up to 100 ms, exactly: see :mod:`api.data_version`);
+   (warehouse, user) — before any data of the request is read (the result is remembered,
+   exactly: on DuckDB for up to 100 ms, on PostgreSQL while the LISTEN/NOTIFY listener is
+   connected, for up to 5 s: see :mod:`api.data_version`);
 3. the key is ``(user id, portfolio id, path, normalised query)``: the portfolio is the
    ``portfolio_id`` parameter or the user's default portfolio, the query is the other
    parameters in order of name (the values of a repeated name keep their order). A

@@ -23,25 +23,40 @@ row would make unrelated concurrent writes fail. Writes of one scope are also
 serialised in this process by :func:`write_lock` (on DuckDB every writer is in this
 process; on PostgreSQL the row lock already serialises them).
 
-**Reading the versions.** On PostgreSQL every request reads them (any process may
-write). On DuckDB one query costs about a millisecond of CPU, so :class:`StateReader`
-keeps each user's :class:`RequestState` in memory for at most 100 ms. That is exact,
-not merely "fresh enough": while this process has the DuckDB file open no other
-process can open it, so every write is made by this process, and every bumping write
-here ends inside :func:`write_lock`, which forgets the remembered states *after* the
-transaction committed (a read that raced with the commit is not remembered: a
-generation counter is checked before storing). The file is released only after
-``duckdb_idle_release_seconds`` (default 2 s) without use, longer than the 100 ms, so
-a state remembered before another process could have written has always expired (with
-a release interval under 100 ms nothing is remembered).
+**Reading the versions.** On DuckDB one query costs about a millisecond of CPU, so
+:func:`current_state` keeps each user's :class:`RequestState` in memory for at most
+100 ms. That is exact, not merely "fresh enough": while this process has the DuckDB
+file open no other process can open it, so every write is made by this process, and
+every bumping write here ends inside :func:`write_lock`, which forgets the remembered
+states *after* the transaction committed (a read that raced with the commit is not
+remembered: a generation counter is checked before storing). The file is released only
+after ``duckdb_idle_release_seconds`` (default 2 s) without use, longer than the 100
+ms, so a state remembered before another process could have written has always expired
+(with a release interval under 100 ms nothing is remembered).
+
+On PostgreSQL any process may write, so every bump also runs
+``select pg_notify('sigmasight_data_version', '<scope id>')`` in its transaction
+(delivered at commit, never for a rolled-back write). Each API process runs one
+:class:`_Listener` thread per database (a dedicated autocommit connection doing
+``LISTEN sigmasight_data_version``) that forgets the remembered states of the notified
+scope (a user, or everything for scope 0) and bumps the generation counter, so a state
+read before the notification arrived is never stored after it. States are remembered
+on PostgreSQL (for at most :data:`PG_MEMO_SECONDS`, a safety net) **only while the
+listener is connected**: on (re)connect everything is forgotten and remembering starts
+only once ``LISTEN`` succeeded; when its connection drops nothing is remembered (every
+request reads the versions, as without the listener) until it is back. A bump
+committed by another process is therefore seen as soon as its notification reaches
+this process (milliseconds; its own writes, through :func:`write_lock`, at once).
 
 A ``dbt build`` run by hand (outside ``run_pipeline``) bumps scope 0 too: the
 project's ``on-run-end`` hook (``dbt_project/macros/bump_data_version.sql``) runs the
-same upsert at the end of every dbt invocation.
+same upsert, and on PostgreSQL the same notification, at the end of every dbt
+invocation.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import re
 import threading
@@ -57,7 +72,10 @@ from psycopg.rows import dict_row
 
 from ingest.warehouse import Connection, Warehouse
 
+log = logging.getLogger(__name__)
+
 WAREHOUSE_SCOPE = 0
+CHANNEL = "sigmasight_data_version"
 
 _BUMP = """
     insert into app.data_version (id, version, updated_at)
@@ -65,6 +83,8 @@ _BUMP = """
     on conflict (id) do update set version = app.data_version.version + 1,
                                    updated_at = excluded.updated_at
 """
+
+_NOTIFY = f"select pg_notify('{CHANNEL}', cast(:scope as text))"
 
 _STATE = """
     select u.id, u.username, u.is_admin,
@@ -94,7 +114,14 @@ def write_lock(scope: int) -> Iterator[None]:
 
 def bump_user(conn: Connection, user_id: int) -> None:
     """Bump ``user_id``'s counter inside the caller's (writing) transaction."""
-    conn.execute(_BUMP, {"scope": int(user_id)})
+    _bump(conn, int(user_id))
+
+
+def _bump(conn: Connection, scope: int) -> None:
+    """The upsert, and on PostgreSQL the notification (sent when the transaction commits)."""
+    conn.execute(_BUMP, {"scope": scope})
+    if conn.kind == "postgres":
+        conn.execute(_NOTIFY, {"scope": scope})
 
 
 def bump_warehouse(warehouse: Warehouse, attempts: int = 5) -> None:
@@ -102,7 +129,7 @@ def bump_warehouse(warehouse: Warehouse, attempts: int = 5) -> None:
     for attempt in range(attempts):
         try:
             with write_lock(WAREHOUSE_SCOPE), warehouse.connect() as conn:
-                conn.execute(_BUMP, {"scope": WAREHOUSE_SCOPE})
+                _bump(conn, WAREHOUSE_SCOPE)
             return
         except duckdb.TransactionException:  # a writer outside write_lock raced us
             if attempt == attempts - 1:
@@ -177,23 +204,156 @@ def read_request_state(warehouse: Warehouse, user_id: int) -> RequestState | Non
 
 
 MEMO_SECONDS = 0.1
+PG_MEMO_SECONDS = 5.0  # safety net on PostgreSQL: the listener is what keeps states exact
 _generation = 0  # bumped by forget_states(); guards stores racing with a commit
 _memo: dict[tuple[str, int], tuple[float, RequestState]] = {}
 _memo_lock = threading.Lock()
 _flights: dict[tuple[str, int], threading.Lock] = {}
 
 
-def forget_states() -> None:
-    """Drop every remembered state (after a bumping write committed in this process)."""
-    global _generation
+def forget_states(url: str | None = None, user_id: int | None = None) -> None:
+    """Drop remembered states (after a bumping write committed): every one, those of
+    one database (``url``), or of one user there; reads in flight are not stored."""
     with _memo_lock:
-        _generation += 1
+        _forget_locked(url, user_id)
+
+
+def _forget_locked(url: str | None, user_id: int | None = None) -> None:
+    global _generation
+    _generation += 1
+    if url is None:
         _memo.clear()
+        return
+    for key in [k for k in _memo if k[0] == url and (user_id is None or k[1] == user_id)]:
+        del _memo[key]
+
+
+class _Listener:
+    """``LISTEN sigmasight_data_version`` on a dedicated autocommit connection, in a
+    daemon thread: each notification forgets the remembered states of its scope. States
+    of its database are remembered only while :meth:`healthy` (see the module doc)."""
+
+    POLL_SECONDS = 0.5  # heartbeat: a ``select 1`` between waits for notifications
+    STALE_SECONDS = 3.0  # no heartbeat for this long (dead socket, starved thread): unhealthy
+    RETRY_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+    GIVE_UP_SECONDS = 30.0  # disconnected this long: the thread ends (restarted on next use)
+
+    def __init__(self, url: str):
+        self.url = url
+        self.dsn = re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+        self.connected = False
+        self.last_beat = 0.0
+        self.backend_pid: int | None = None
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True,
+                                       name="sigmasight-data-version-listener")
+
+    def healthy(self) -> bool:
+        return self.connected and time.monotonic() - self.last_beat < self.STALE_SECONDS
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        self._set_connected(False)
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
+
+    def _set_connected(self, connected: bool) -> None:
+        with _memo_lock:  # forget first: nothing read before this point is ever used
+            _forget_locked(self.url)
+            self.last_beat = time.monotonic()
+            self.connected = connected
+
+    def _beat(self) -> None:
+        now = time.monotonic()
+        if now - self.last_beat >= self.STALE_SECONDS:  # we were unhealthy meanwhile
+            self._set_connected(True)
+        else:
+            self.last_beat = now
+
+    def _notified(self, payload: str) -> None:
+        try:
+            scope = int(payload)
+        except ValueError:
+            scope = WAREHOUSE_SCOPE  # unknown payload: forget everything
+        forget_states(self.url, None if scope == WAREHOUSE_SCOPE else scope)
+
+    def _run(self) -> None:
+        failing_since: float | None = None
+        attempt = 0
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5,
+                                     keepalives=1, keepalives_idle=5, keepalives_interval=2,
+                                     keepalives_count=2) as conn:
+                    conn.execute(f"listen {CHANNEL}")
+                    self.backend_pid = conn.info.backend_pid
+                    self._set_connected(True)  # remember from here on, nothing before
+                    failing_since, attempt = None, 0
+                    while not self._stop.is_set():
+                        for notify in conn.notifies(timeout=self.POLL_SECONDS):
+                            self._notified(notify.payload)
+                        conn.execute("select 1")
+                        self._beat()
+            except Exception as error:  # noqa: BLE001 - any failure: fall back, retry
+                was_connected = self.connected
+                self._set_connected(False)
+                if self._stop.is_set():
+                    break
+                now = time.monotonic()
+                if failing_since is None:
+                    failing_since = now
+                    log.warning("data-version listener %s: %s; reading versions per "
+                                "request until it reconnects",
+                                "lost its connection" if was_connected else "cannot connect",
+                                error)
+                elif now - failing_since > self.GIVE_UP_SECONDS:
+                    break
+                self._stop.wait(self.RETRY_SECONDS[min(attempt, len(self.RETRY_SECONDS) - 1)])
+                attempt += 1
+        self._set_connected(False)
+        with _LISTENERS_LOCK:
+            if _LISTENERS.get(self.url) is self:
+                del _LISTENERS[self.url]
+
+
+_LISTENERS: dict[str, _Listener] = {}
+_LISTENERS_LOCK = threading.Lock()
+
+
+def start_listener(warehouse: Warehouse) -> _Listener | None:
+    """The running listener of a PostgreSQL warehouse (started if needed); None on DuckDB."""
+    if warehouse.kind != "postgres":
+        return None
+    url = warehouse.settings.database_url
+    listener = _LISTENERS.get(url)
+    if listener is not None and listener.thread.is_alive():
+        return listener
+    with _LISTENERS_LOCK:
+        listener = _LISTENERS.get(url)
+        if listener is None or not listener.thread.is_alive():
+            listener = _LISTENERS[url] = _Listener(url)
+            listener.start()
+        return listener
+
+
+def stop_listener(warehouse: Warehouse) -> None:
+    """Stop the listener of ``warehouse`` (API shutdown); states are no longer remembered."""
+    with _LISTENERS_LOCK:
+        listener = _LISTENERS.pop(warehouse.settings.database_url, None)
+    if listener is not None:
+        listener.stop()
 
 
 def memo_seconds(warehouse: Warehouse) -> float:
-    """How long a state may be remembered: 100 ms on DuckDB (see the module doc), 0 on
-    PostgreSQL and when the DuckDB file is released more often than that."""
+    """How long a state may be remembered: 100 ms on DuckDB (see the module doc), 0 when
+    the DuckDB file is released more often than that; on PostgreSQL
+    :data:`PG_MEMO_SECONDS` while the listener is healthy, else 0."""
+    if warehouse.kind == "postgres":
+        listener = _LISTENERS.get(warehouse.settings.database_url)
+        return PG_MEMO_SECONDS if listener is not None and listener.healthy() else 0.0
     if warehouse.kind != "duckdb":
         return 0.0
     release = warehouse.settings.duckdb_idle_release_seconds
@@ -202,14 +362,20 @@ def memo_seconds(warehouse: Warehouse) -> float:
 
 def remembered_state(warehouse: Warehouse, user_id: int) -> RequestState | None:
     """The remembered state of ``user_id`` if still valid (no database access)."""
+    seconds = memo_seconds(warehouse)  # before the lookup: see _Listener._set_connected
+    if seconds <= 0:
+        return None
     entry = _memo.get((warehouse.settings.database_url, user_id))
-    if entry is None or time.monotonic() - entry[0] >= memo_seconds(warehouse):
+    if entry is None or time.monotonic() - entry[0] >= seconds:
         return None
     return entry[1]
 
 
 def current_state(warehouse: Warehouse, user_id: int) -> RequestState | None:
-    """:func:`remembered_state`, else :func:`read_request_state` (remembered on DuckDB)."""
+    """:func:`remembered_state`, else :func:`read_request_state` (remembered on DuckDB,
+    and on PostgreSQL while the listener is healthy)."""
+    if warehouse.kind == "postgres":
+        start_listener(warehouse)
     state = remembered_state(warehouse, user_id)
     if state is not None:
         return state
@@ -223,6 +389,8 @@ def current_state(warehouse: Warehouse, user_id: int) -> RequestState | None:
         if state is not None:
             return state
         generation, started = _generation, time.monotonic()
+        if memo_seconds(warehouse) <= 0:  # the listener dropped: do not remember
+            return read_request_state(warehouse, user_id)
         state = read_request_state(warehouse, user_id)
         if state is not None:
             with _memo_lock:

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.cache import ResponseCache, ResponseCacheMiddleware
+from api.data_version import start_listener, stop_listener
 from api.errors import BodySizeLimitMiddleware, install_error_handlers
 from api.routes import admin, auth, batch_runs, portfolio, positions, prices, risk, tags
 from api.schemas.common import Envelope, ok
@@ -57,11 +58,18 @@ def _settings_of(app: FastAPI) -> Settings:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    warehouse = get_warehouse(_settings_of(app))
     try:
-        ensure_schema(get_warehouse(_settings_of(app)))
+        ensure_schema(warehouse)
     except WarehouseBusyError:
         log.warning("warehouse busy at start-up: schemas not checked")
-    yield
+    # PostgreSQL: LISTEN for data-version bumps, so the cache need not read the versions
+    # on every request (api/data_version.py; also started on first use without lifespan)
+    start_listener(warehouse)
+    try:
+        yield
+    finally:
+        stop_listener(warehouse)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -316,7 +316,9 @@ def test_remembered_states_are_exact(monkeypatch):
     assert dv.remembered_state(duck, 5) is None
     assert dv.current_state(duck, 5) is state
     assert reads == [5, 5]
-    # never on PostgreSQL, nor when DuckDB's file may be released within the window
+    # not on PostgreSQL without a healthy listener, nor when DuckDB's file may be
+    # released within the window
+    monkeypatch.setattr(dv, "start_listener", lambda warehouse: None)
     for warehouse in (_fake_warehouse("postgres"), _fake_warehouse(release=0.05)):
         dv.current_state(warehouse, 5)
         dv.current_state(warehouse, 5)
@@ -340,3 +342,206 @@ def test_write_lock_forgets_after_the_transaction(monkeypatch):
     with dv.write_lock(1):
         assert dv.remembered_state(duck, 1) is not None  # not before the commit
     assert dv.remembered_state(duck, 1) is None
+
+
+def test_postgres_states_follow_the_listener(monkeypatch):
+    """On PostgreSQL a state is remembered only while the listener is healthy, and a
+    notification forgets its scope (a user, or everything for scope 0), including a
+    read that was in flight when it arrived."""
+    import api.data_version as dv
+
+    monkeypatch.setattr(dv, "start_listener", lambda warehouse: None)
+    pg = _fake_warehouse("postgres")
+    url = pg.settings.database_url
+    listener = dv._Listener(url)  # never started: driven by hand
+    monkeypatch.setitem(dv._LISTENERS, url, listener)
+    reads = []
+    monkeypatch.setattr(dv, "read_request_state",
+                        lambda warehouse, user_id: reads.append(user_id) or _state(user_id))
+    dv.current_state(pg, 5)
+    assert dv.remembered_state(pg, 5) is None  # not connected yet
+    listener._set_connected(True)  # what the thread does once LISTEN succeeded
+    assert dv.memo_seconds(pg) == dv.PG_MEMO_SECONDS
+    for user_id in (5, 6):
+        dv.current_state(pg, user_id)
+        dv.current_state(pg, user_id)
+    assert reads == [5, 5, 6]
+    listener._notified("5")
+    assert dv.remembered_state(pg, 5) is None
+    assert dv.remembered_state(pg, 6) is not None
+    listener._notified("0")
+    assert dv.remembered_state(pg, 6) is None
+    # a read that raced with a notification is not kept
+    monkeypatch.setattr(dv, "read_request_state",
+                        lambda warehouse, user_id: listener._notified("7") or _state(user_id))
+    dv.current_state(pg, 7)
+    assert dv.remembered_state(pg, 7) is None
+    # the connection drops: nothing remembered, nothing kept for the reconnect
+    monkeypatch.setattr(dv, "read_request_state", lambda warehouse, user_id: _state(user_id))
+    dv.current_state(pg, 8)
+    assert dv.remembered_state(pg, 8) is not None
+    listener._set_connected(False)
+    assert dv.memo_seconds(pg) == 0
+    dv.current_state(pg, 8)
+    listener._set_connected(True)
+    assert dv.remembered_state(pg, 8) is None
+    # a stale heartbeat (dead socket, starved thread) counts as down
+    dv.current_state(pg, 8)
+    listener.last_beat -= listener.STALE_SECONDS
+    assert dv.remembered_state(pg, 8) is None
+    listener._beat()  # back: forgets what was remembered before
+    assert dv.remembered_state(pg, 8) is None
+    # the maximum age still applies
+    dv.current_state(pg, 8)
+    key = (url, 8)
+    dv._memo[key] = (dv._memo[key][0] - dv.PG_MEMO_SECONDS, dv._memo[key][1])
+    assert dv.remembered_state(pg, 8) is None
+
+
+@pytest.mark.parametrize("env", ["duckdb"], indirect=True)
+def test_no_listener_on_duckdb(env):
+    import api.data_version as dv
+
+    assert dv.start_listener(env.warehouse) is None
+    assert dv.memo_seconds(env.warehouse) == dv.MEMO_SECONDS
+
+
+# --- PostgreSQL: bumps committed by another process (LISTEN/NOTIFY) ------------------------
+
+POSTGRES_ONLY = pytest.mark.parametrize(
+    "env", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+
+
+def _dsn(env) -> str:
+    import re
+
+    return re.sub(r"^postgresql\+\w+://", "postgresql://", env.settings.database_url)
+
+
+def _healthy_listener(env, timeout: float = 5.0):
+    import time
+
+    import api.data_version as dv
+
+    listener = dv.start_listener(env.warehouse)
+    deadline = time.monotonic() + timeout
+    while not listener.healthy():
+        assert time.monotonic() < deadline, "the listener did not connect"
+        time.sleep(0.01)
+        listener = dv.start_listener(env.warehouse)
+    return listener
+
+
+def _bump_elsewhere(env, scope: int, notify: bool = True, pnl_delta: float | None = None):
+    """What another process's write does: data + bump (+ notification), one transaction."""
+    import psycopg
+
+    with psycopg.connect(_dsn(env)) as conn:  # commits on exit
+        if pnl_delta is not None:
+            conn.execute(
+                "update marts.fct_portfolio_snapshots set daily_pnl = daily_pnl + %(x)s "
+                "where portfolio_id = %(p)s and snapshot_date = (select max(snapshot_date) "
+                "from marts.fct_portfolio_snapshots where portfolio_id = %(p)s)",
+                {"x": pnl_delta, "p": env.portfolios["demo_user_1"]})
+        conn.execute("insert into app.data_version (id, version, updated_at) "
+                     "values (%(s)s, 1, current_timestamp) on conflict (id) do update set "
+                     "version = app.data_version.version + 1, updated_at = excluded.updated_at",
+                     {"s": scope})
+        if notify:
+            conn.execute("select pg_notify('sigmasight_data_version', %(s)s)",
+                         {"s": str(scope)})
+
+
+def _poll(env, path: str, done, timeout: float = 1.0):
+    """GET ``path`` until ``done(response)``; the response and the seconds it took."""
+    import time
+
+    started = time.monotonic()
+    while True:
+        response = env.get(path)
+        elapsed = time.monotonic() - started
+        if done(response) or elapsed > timeout:
+            return response, elapsed
+        time.sleep(0.005)
+
+
+@POSTGRES_ONLY
+def test_a_bump_committed_elsewhere_shows_at_once(env):
+    import time
+
+    import api.data_version as dv
+
+    _healthy_listener(env)
+    path, user_id = "/api/v1/portfolio", env.users["demo_user_1"]
+    original = _latest_daily_pnl(env)
+    _twice(env, path)
+    assert env.get(path).headers["x-cache"] == "hit"
+    assert dv.remembered_state(env.warehouse, user_id) is not None  # no version query
+    delta = 4321.5
+    try:
+        # the marts change with a warehouse bump (scope 0), as a pipeline run elsewhere
+        _bump_elsewhere(env, 0, pnl_delta=delta)
+        response, _ = _poll(env, path, lambda r: ok_data(r)["daily_pnl"] != original)
+        assert ok_data(response)["daily_pnl"] == pytest.approx(original + delta)
+        assert response.headers["x-cache"] == "miss"
+        # a user's own scope, bumped elsewhere (tags, upload in another API process)
+        assert env.get(path).headers["x-cache"] == "hit"
+        _bump_elsewhere(env, user_id)
+        response, _ = _poll(env, path, lambda r: r.headers["x-cache"] == "miss")
+        assert response.headers["x-cache"] == "miss"
+        # another user's bump forgets only that user's remembered state
+        other = env.users["demo_user_2"]
+        assert env.get(path).headers["x-cache"] == "hit"
+        env.get(path, "demo_user_2")
+        assert dv.remembered_state(env.warehouse, other) is not None
+        _bump_elsewhere(env, other)
+        deadline = time.monotonic() + 1.0
+        while dv.remembered_state(env.warehouse, other) is not None:
+            assert time.monotonic() < deadline, "the notification did not arrive"
+            time.sleep(0.005)
+        assert dv.remembered_state(env.warehouse, user_id) is not None
+        assert env.get(path).headers["x-cache"] == "hit"
+        # control: a bump without its notification is not seen while the listener is up
+        # (the versions really are remembered, not read per request)
+        _bump_elsewhere(env, 0, notify=False)
+        assert env.get(path).headers["x-cache"] == "hit"
+        dv.forget_states()
+    finally:
+        _bump_elsewhere(env, 0, pnl_delta=-delta)
+    response, _ = _poll(env, path, lambda r: ok_data(r)["daily_pnl"] == pytest.approx(original))
+    assert ok_data(response)["daily_pnl"] == pytest.approx(original)
+
+
+@POSTGRES_ONLY
+def test_listener_down_falls_back_to_reading_versions_per_request(env, monkeypatch):
+    import time
+
+    import psycopg
+
+    import api.data_version as dv
+
+    listener = _healthy_listener(env)
+    monkeypatch.setattr(listener, "RETRY_SECONDS", (1.5,))  # stays down for a while
+    path, user_id = "/api/v1/portfolio", env.users["demo_user_1"]
+    _twice(env, path)
+    with psycopg.connect(_dsn(env), autocommit=True) as conn:
+        conn.execute("select pg_terminate_backend(%(p)s)", {"p": listener.backend_pid})
+    deadline = time.monotonic() + 1.0
+    while listener.healthy():
+        assert time.monotonic() < deadline, "the listener did not notice the drop"
+        time.sleep(0.005)
+    assert dv.memo_seconds(env.warehouse) == 0
+    assert dv.remembered_state(env.warehouse, user_id) is None
+    # down: even a bump without notification shows in the very next response
+    for _ in range(2):
+        assert env.get(path).headers["x-cache"] == "hit"
+        _bump_elsewhere(env, user_id, notify=False)
+        assert env.get(path).headers["x-cache"] == "miss"
+    assert dv.remembered_state(env.warehouse, user_id) is None
+    # back up: remembering again, notifications seen
+    assert _healthy_listener(env) is listener
+    _twice(env, path)
+    assert dv.remembered_state(env.warehouse, user_id) is not None
+    _bump_elsewhere(env, user_id)
+    response, _ = _poll(env, path, lambda r: r.headers["x-cache"] == "miss")
+    assert response.headers["x-cache"] == "miss"
