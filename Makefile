@@ -24,6 +24,7 @@ demo: $(BIN)/.synced  ## build the DuckDB warehouse with the demo book and serve
 	$(BIN)/python -m flows.demo --serve
 
 test: $(BIN)/.synced browser  ## the whole test suite, DuckDB and PostgreSQL
+	@mkdir -p $(PREFECT_HOME)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 browser:  ## Debian's headless Chromium for the browser tests (installs it when root)
