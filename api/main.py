@@ -4,8 +4,9 @@ Building the app opens no database connection: the warehouse is reached through 
 ``WarehouseDep`` dependency on the first request (the lifespan creates the app/raw
 schemas when the server starts). Routers, one per resource, live under
 ``api/routes/`` and are mounted at ``/api/v1``. ``/docs`` is Swagger UI served from
-the vendored assets in ``api/static/swagger-ui`` (no CDN). The read endpoints over the
-marts are served through a response cache keyed on the warehouse data version
+the vendored assets in ``api/static/swagger-ui`` (no CDN); ``/`` is the risk dashboard
+(static files under ``api/static/dashboard``, a client of ``/api/v1`` only). The read
+endpoints over the marts are served through a response cache keyed on the warehouse data version
 (:mod:`api.cache`).
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.cache import ResponseCache, ResponseCacheMiddleware
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SWAGGER = "/static/swagger-ui"
+DASHBOARD_INDEX = STATIC_DIR / "dashboard" / "index.html"  # its assets: /static/dashboard/
 DEFAULT_BODY_LIMIT = 1024 * 1024  # JSON bodies
 
 DESCRIPTION = """
@@ -104,6 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> FileResponse:
+        """The risk dashboard: static files, a client of /api/v1 only."""
+        return FileResponse(DASHBOARD_INDEX, headers={"Cache-Control": "no-cache"})
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
