@@ -22,6 +22,35 @@ SCREENSHOTS = OUTPUT_DIR / "dashboard"
 PASSWORDS = {"demo_user_1": "demo123", "demo_user_2": "demo123", "demo_admin": "admin123"}
 
 
+CHARTS = ["chart-equity", "chart-drawdown", "chart-exposures", "chart-greeks", "chart-factors",
+          "chart-var-positions", "chart-var-tags"]
+
+_CHART_STATE = """(id) => {
+  const canvas = document.getElementById(id);
+  const chart = Chart.getChart(canvas);
+  if (!chart) return null;
+  const ctx = canvas.getContext("2d");
+  const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted += 1;
+  return {width: canvas.width, height: canvas.height, painted, label: canvas.getAttribute(
+    "aria-label"), labels: chart.data.labels,
+    datasets: chart.data.datasets.map((d) => ({label: d.label, data: d.data}))};
+}"""
+
+
+def chart_state(page: Page, chart_id: str) -> dict:
+    """The Chart.js chart on canvas ``chart_id``: its data and how many pixels are painted;
+    fails unless it is drawn (a real size, > 1000 painted pixels, an aria-label, data)."""
+    state = page.evaluate(_CHART_STATE, chart_id)
+    assert state is not None, chart_id
+    assert min(state["width"], state["height"]) > 100, chart_id
+    assert state["painted"] > 1000, chart_id
+    assert state["label"], chart_id
+    assert all(len(d["data"]) > 0 for d in state["datasets"]), chart_id
+    return state
+
+
 def launch(playwright: Playwright) -> Browser:
     """Headless Chromium from the system package, loopback only."""
     return playwright.chromium.launch(executable_path=chromium_path(), headless=True,

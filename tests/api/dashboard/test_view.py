@@ -15,23 +15,14 @@ import numpy as np
 import pytest
 
 from tests.api.conftest import ok_data
-from tests.utils.dashboard import log_in, open_page, screenshot, wait_for_refresh
-
-CHARTS = ["chart-equity", "chart-drawdown", "chart-exposures", "chart-greeks", "chart-factors",
-          "chart-var-positions", "chart-var-tags"]
-
-CHART_STATE = """(id) => {
-  const canvas = document.getElementById(id);
-  const chart = Chart.getChart(canvas);
-  if (!chart) return null;
-  const ctx = canvas.getContext("2d");
-  const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-  let painted = 0;
-  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted += 1;
-  return {width: canvas.width, height: canvas.height, painted, label: canvas.getAttribute(
-    "aria-label"), labels: chart.data.labels,
-    datasets: chart.data.datasets.map((d) => ({label: d.label, data: d.data}))};
-}"""
+from tests.utils.dashboard import (
+    CHARTS,
+    chart_state,
+    log_in,
+    open_page,
+    screenshot,
+    wait_for_refresh,
+)
 
 
 def money(x: float) -> str:
@@ -92,13 +83,7 @@ def test_overview_equals_the_api(dashboard):
 
 def test_every_chart_is_drawn_from_the_api_numbers(dashboard):
     env, page, log = dashboard
-    charts = {chart_id: page.evaluate(CHART_STATE, chart_id) for chart_id in CHARTS}
-    for chart_id, state in charts.items():
-        assert state is not None, chart_id
-        assert min(state["width"], state["height"]) > 100, chart_id
-        assert state["painted"] > 1000, chart_id  # pixels actually drawn on the canvas
-        assert state["label"], chart_id  # described for screen readers
-        assert all(len(d["data"]) > 0 for d in state["datasets"]), chart_id
+    charts = {chart_id: chart_state(page, chart_id) for chart_id in CHARTS}
 
     snapshots = api(env, "/api/v1/portfolio/snapshots")["snapshots"]
     dates = [s["snapshot_date"] for s in snapshots]

@@ -21,8 +21,11 @@ function announce(message) {
   byId("announcer").textContent = message;
 }
 
-function afterPaint(callback) {
-  requestAnimationFrame(() => requestAnimationFrame(callback));
+/** Resolves once the current frame has been painted (the second animation frame). */
+function nextPaint() {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => requestAnimationFrame(resolve));
+  });
 }
 
 function showLogin(message) {
@@ -50,30 +53,42 @@ async function guarded(problemId, what, load) {
 /** Reload every panel from the API (after login, an upload, or a data-changed event). */
 async function refreshAll() {
   const { api, panels, session } = app;
-  byId("no-book").hidden = session.portfolioId !== null;
-  if (session.portfolioId === null) return;
-  const first = app.refreshes === 0;
-  const tags = api.get("/tags").then((list) => panels.positions.setTags(list));
-  await Promise.all([
-    guarded("overview-problem", "The overview", async () => {
-      renderOverview(await api.get("/portfolio"));
-      byId("status-bar").hidden = false;
-      if (first) afterPaint(() => performance.mark(OVERVIEW_MARK));
-    }),
-    guarded("history-problem", "The history", async () =>
-      renderHistory(await api.get("/portfolio/snapshots"))),
-    guarded("positions-problem", "Positions", async () => {
-      await tags;
-      await panels.positions.load();
-    }),
-    panels.greeks.load(),
-    guarded("factors-problem", "Factors", async () =>
-      panels.factors.render(await api.get("/risk/factors"))),
-    guarded("risk-problem", "Risk metrics", async () =>
-      renderMetrics(await api.get("/risk/metrics"))),
-  ]);
+  const hasBook = session.portfolioId !== null;
+  byId("no-book").hidden = hasBook;
+  byId("app-view").dataset.book = hasBook ? "yes" : "none";
+  if (hasBook) await loadPanels(api, panels);
   app.refreshes += 1;
   document.body.dataset.refreshes = String(app.refreshes);
+}
+
+/**
+ * Every panel's request starts at once; the overview is rendered as soon as its answer
+ * arrives and the other panels only after it has been painted, so their (heavier)
+ * rendering never delays the overview's first paint.
+ */
+async function loadPanels(api, panels) {
+  const overview = guarded("overview-problem", "The overview", async () => {
+    renderOverview(await api.get("/portfolio"));
+    byId("status-bar").hidden = false;
+  });
+  const painted = overview.then(nextPaint).then(() => {
+    if (!performance.getEntriesByName(OVERVIEW_MARK).length) performance.mark(OVERVIEW_MARK);
+  });
+  const after = (request) => Promise.all([request, painted]).then(([data]) => data);
+  const tags = after(api.get("/tags"));
+  await Promise.all([
+    painted,
+    guarded("history-problem", "The history", async () =>
+      renderHistory(await after(api.get("/portfolio/snapshots")))),
+    guarded("positions-problem", "Positions", async () =>
+      panels.positions.setTags(await tags)),
+    panels.positions.load(painted),
+    panels.greeks.load(painted),
+    guarded("factors-problem", "Factors", async () =>
+      panels.factors.render(await after(api.get("/risk/factors")))),
+    guarded("risk-problem", "Risk metrics", async () =>
+      renderMetrics(await after(api.get("/risk/metrics")))),
+  ]);
 }
 
 app.api = Api.client(() => app.session.token,

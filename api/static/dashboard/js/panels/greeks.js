@@ -32,10 +32,12 @@ export class GreeksPanel {
     byId("greeks-view").addEventListener("change", () => this.load());
   }
 
-  async load() {
+  /** Fetch the chosen view; render once `gate` (e.g. the overview's paint) resolved. */
+  async load(gate = null) {
     const problem = byId("greeks-problem");
     try {
       const report = await this.api.get("/risk/greeks", { view: byId("greeks-view").value });
+      await gate;
       showProblem(problem, null);
       this.render(report);
     } catch (error) {

@@ -49,11 +49,15 @@ export class PositionsPanel {
     this.load();
   }
 
-  async load() {
+  /** Fetch the filtered page; render once `gate` (e.g. the overview's paint) resolved. */
+  async load(gate = null) {
     const problem = byId("positions-problem");
     try {
       const params = this.params();
+      const request = (this.requests = (this.requests ?? 0) + 1);
       const page = await this.api.get("/positions", params);
+      await gate;
+      if (request !== this.requests) return; // a newer filter's answer wins
       showProblem(problem, null);
       this.render(page);
       byId("positions-table").dataset.query = new URLSearchParams(params).toString();
