@@ -25,7 +25,8 @@ from fastapi.staticfiles import StaticFiles
 from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.data_version import start_listener, stop_listener
 from api.errors import BodySizeLimitMiddleware, install_error_handlers
-from api.routes import admin, auth, batch_runs, portfolio, positions, prices, risk, tags
+from api.live.hub import EventHub
+from api.routes import admin, auth, batch_runs, portfolio, positions, prices, risk, tags, ws
 from api.schemas.common import Envelope, ok
 from api.security import LoginRateLimiter
 from ingest.config import Settings, get_settings
@@ -90,11 +91,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits={f"{API_PREFIX}/portfolio/upload": portfolio.MAX_UPLOAD_BODY_BYTES},
     )
     app.state.response_cache = ResponseCache()
+    app.state.event_hub = EventHub()  # live events of /api/v1/ws (api/live)
     app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
                        settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, portfolio, positions, tags, prices, risk, admin, batch_runs):
+    for module in (auth, portfolio, positions, tags, prices, risk, admin, batch_runs, ws):
         api.include_router(module.router)
 
     @api.get("/health", response_model=Envelope[dict], tags=["health"],

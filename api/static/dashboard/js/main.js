@@ -4,6 +4,7 @@
 
 import * as Api from "./api.js";
 import { byId, showProblem } from "./dom.js";
+import { LiveChannel } from "./live.js";
 import { FactorsPanel } from "./panels/factors.js";
 import { GreeksPanel } from "./panels/greeks.js";
 import { renderHistory } from "./panels/history.js";
@@ -14,7 +15,7 @@ import { UploadPanel } from "./panels/upload.js";
 
 const OVERVIEW_MARK = "sigmasight:overview-painted";
 
-const app = { session: null, api: null, panels: null, refreshes: 0 };
+const app = { session: null, api: null, panels: null, live: null, refreshes: 0, pending: null };
 
 
 function announce(message) {
@@ -30,6 +31,7 @@ function nextPaint() {
 
 function showLogin(message) {
   Api.clearSession();
+  app.live?.stop();
   app.session = null;
   byId("app-view").hidden = true;
   byId("status-bar").hidden = true;
@@ -93,6 +95,23 @@ async function loadPanels(api, panels) {
 
 app.api = Api.client(() => app.session.token,
   () => showLogin("Your session has expired: log in again."));
+
+/** Coalesce bursts of "data changed" events into one reload of the panels. */
+function refreshSoon() {
+  if (app.pending) return;
+  app.pending = setTimeout(async () => {
+    app.pending = null;
+    await refreshAll();
+    announce("Data changed: figures updated.");
+  }, 250);
+}
+
+app.live = new LiveChannel({
+  token: () => app.session.token,
+  onData: refreshSoon,
+  onReady: (again) => { if (again) refreshSoon(); }, // events may have been missed
+  onRefused: () => showLogin("Your session has expired: log in again."),
+});
 app.panels = {
   positions: new PositionsPanel(app.api, async () => {
     app.panels.positions.setTags(await app.api.get("/tags"));
@@ -101,7 +120,7 @@ app.panels = {
   }),
   greeks: new GreeksPanel(app.api),
   factors: new FactorsPanel(),
-  upload: new UploadPanel(app.api, {
+  upload: new UploadPanel(app.api, app.live, {
     announce,
     onAccepted: (accepted) => {
       app.session.portfolioId = accepted.portfolio_id;
@@ -122,7 +141,8 @@ function startDashboard(session) {
   byId("app-view").hidden = false;
   byId("logout").hidden = false;
   byId("user-name").textContent = session.username;
-  byId("status-bar").hidden = session.portfolioId === null;
+  byId("status-bar").hidden = false;
+  app.live.start();
   return refreshAll();
 }
 

@@ -2,12 +2,14 @@
 // its problems by row and column; an accepted one shows its backfill run's progress.
 
 import { byId, fillTable, showProblem } from "../dom.js";
-import { pollRun } from "../runs.js";
+import { followRun } from "../runs.js";
 
 export class UploadPanel {
-  /** `onAccepted(upload)` after a 202; `onFinished(run)` when its run ends. */
-  constructor(api, { onAccepted, onFinished, announce }) {
+  /** `onAccepted(upload)` after a 202; `onFinished(run)` when its run ends; the run is
+   *  followed over `live` (WebSocket) or by polling. */
+  constructor(api, live, { onAccepted, onFinished, announce }) {
     this.api = api;
+    this.live = live;
     this.onAccepted = onAccepted;
     this.onFinished = onFinished;
     this.announce = announce;
@@ -53,7 +55,7 @@ export class UploadPanel {
     const status = byId("upload-status");
     this.showProgress({ progress: 0, status: "queued", message: null });
     try {
-      const run = await pollRun(this.api, runId, (r) => this.showProgress(r));
+      const run = await followRun(this.api, this.live, runId, (r) => this.showProgress(r));
       await this.onFinished(run);
       if (run.status === "completed") status.textContent += " Figures updated.";
     } catch (error) {
