@@ -70,6 +70,8 @@ import duckdb
 import psycopg
 from psycopg.rows import dict_row
 
+from flows.batch_runs import BATCH_RUN_CHANNEL
+from ingest.change_events import DATA_CHANGED, Change, emit
 from ingest.warehouse import Connection, Warehouse
 
 log = logging.getLogger(__name__)
@@ -96,20 +98,28 @@ _STATE = """
 
 _LOCKS: dict[int, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
+_bumped = threading.local()  # (database url, scope) bumped by this thread, not yet announced
 
 
 @contextmanager
 def write_lock(scope: int) -> Iterator[None]:
     """Serialise this process's bumping writes of one scope (hold it around the whole
     transaction: DuckDB aborts concurrent updates of the same counter row); on exit,
-    after the transaction inside has committed, remembered states are forgotten."""
+    after the transaction inside has committed, remembered states are forgotten and the
+    bumps are announced (:mod:`ingest.change_events`, for the live updates)."""
     with _LOCKS_GUARD:
         lock = _LOCKS.setdefault(scope, threading.Lock())
+    _bumped.pending = []
+    committed = False
     try:
         with lock:
             yield
+        committed = True
     finally:
         forget_states()
+        pending, _bumped.pending = _bumped.pending, []
+        for url, bumped_scope in dict.fromkeys(pending) if committed else ():
+            emit(Change(DATA_CHANGED, url, scope=bumped_scope))
 
 
 def bump_user(conn: Connection, user_id: int) -> None:
@@ -122,6 +132,7 @@ def _bump(conn: Connection, scope: int) -> None:
     conn.execute(_BUMP, {"scope": scope})
     if conn.kind == "postgres":
         conn.execute(_NOTIFY, {"scope": scope})
+    getattr(_bumped, "pending", []).append((conn.database_url, scope))
 
 
 def bump_warehouse(warehouse: Warehouse, attempts: int = 5) -> None:
@@ -273,12 +284,21 @@ class _Listener:
         else:
             self.last_beat = now
 
-    def _notified(self, payload: str) -> None:
-        try:
-            scope = int(payload)
-        except ValueError:
-            scope = WAREHOUSE_SCOPE  # unknown payload: forget everything
-        forget_states(self.url, None if scope == WAREHOUSE_SCOPE else scope)
+    def _notified(self, payload: str, channel: str = CHANNEL) -> None:
+        if channel == CHANNEL:
+            try:
+                scope = int(payload)
+            except ValueError:
+                scope = WAREHOUSE_SCOPE  # unknown payload: forget everything
+            forget_states(self.url, None if scope == WAREHOUSE_SCOPE else scope)
+        self._dispatch(channel, payload)
+
+    def _dispatch(self, channel: str, payload: str) -> None:
+        for handler in list(_HANDLERS.get(self.url, ())):
+            try:
+                handler(channel, payload)
+            except Exception:  # noqa: BLE001 - a handler never stops the listener
+                log.exception("notification handler failed on %s %s", channel, payload)
 
     def _run(self) -> None:
         failing_since: float | None = None
@@ -289,12 +309,14 @@ class _Listener:
                                      keepalives=1, keepalives_idle=5, keepalives_interval=2,
                                      keepalives_count=2) as conn:
                     conn.execute(f"listen {CHANNEL}")
+                    conn.execute(f"listen {BATCH_RUN_CHANNEL}")
                     self.backend_pid = conn.info.backend_pid
                     self._set_connected(True)  # remember from here on, nothing before
+                    self._dispatch(RESYNC, "")  # whatever happened before was not heard
                     failing_since, attempt = None, 0
                     while not self._stop.is_set():
                         for notify in conn.notifies(timeout=self.POLL_SECONDS):
-                            self._notified(notify.payload)
+                            self._notified(notify.payload, notify.channel)
                         conn.execute("select 1")
                         self._beat()
             except Exception as error:  # noqa: BLE001 - any failure: fall back, retry
@@ -321,6 +343,22 @@ class _Listener:
 
 _LISTENERS: dict[str, _Listener] = {}
 _LISTENERS_LOCK = threading.Lock()
+# per database URL: callables (channel, payload) run in the listener thread on each
+# notification of CHANNEL or BATCH_RUN_CHANNEL (the live updates, api/live), and with
+# RESYNC each time LISTEN (re)starts: notifications sent before that were not heard
+RESYNC = "resync"
+_HANDLERS: dict[str, list] = {}
+
+
+def add_notification_handler(url: str, handler) -> None:
+    with _LISTENERS_LOCK:
+        _HANDLERS.setdefault(url, []).append(handler)
+
+
+def remove_notification_handler(url: str, handler) -> None:
+    with _LISTENERS_LOCK:
+        if handler in _HANDLERS.get(url, []):
+            _HANDLERS[url].remove(handler)
 
 
 def start_listener(warehouse: Warehouse) -> _Listener | None:

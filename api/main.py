@@ -26,6 +26,7 @@ from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.data_version import start_listener, stop_listener
 from api.errors import BodySizeLimitMiddleware, install_error_handlers
 from api.live.hub import EventHub
+from api.live.sources import start_live_sources
 from api.routes import admin, auth, batch_runs, portfolio, positions, prices, risk, tags, ws
 from api.schemas.common import Envelope, ok
 from api.security import LoginRateLimiter
@@ -69,9 +70,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # PostgreSQL: LISTEN for data-version bumps, so the cache need not read the versions
     # on every request (api/data_version.py; also started on first use without lifespan)
     start_listener(warehouse)
+    live = start_live_sources(app.state.event_hub, warehouse)  # events of /api/v1/ws
     try:
         yield
     finally:
+        live.stop()
         stop_listener(warehouse)
 
 

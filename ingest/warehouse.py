@@ -40,8 +40,10 @@ class WarehouseBusyError(RuntimeError):
 class Connection:
     """A cursor inside one transaction, with the few verbs the project needs."""
 
-    def __init__(self, kind: Literal["duckdb", "postgres"], cursor: Any):
+    def __init__(self, kind: Literal["duckdb", "postgres"], cursor: Any,
+                 database_url: str = ""):
         self.kind = kind
+        self.database_url = database_url  # which warehouse (for change notices)
         self._cursor = cursor
 
     def _sql(self, sql: str, params: Params) -> str:
@@ -199,7 +201,7 @@ class Warehouse:
             with self._duckdb.cursor() as cursor:
                 cursor.execute("begin transaction")
                 try:
-                    yield Connection("duckdb", cursor)
+                    yield Connection("duckdb", cursor, self.settings.database_url)
                 except BaseException:
                     cursor.execute("rollback")
                     raise
@@ -210,7 +212,7 @@ class Warehouse:
         try:
             cursor = raw.driver_connection.cursor()
             try:
-                yield Connection("postgres", cursor)
+                yield Connection("postgres", cursor, self.settings.database_url)
             except BaseException:
                 raw.rollback()
                 raise

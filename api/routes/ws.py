@@ -11,7 +11,8 @@ Protocol (JSON text frames):
 3. the server then pushes ``{"type": "batch_run", "run": {...}}`` (the fields of
    ``GET /batch-runs/{id}``, without ``details``) for the runs of this user's portfolios
    or started by them, and ``{"type": "data_changed", "scope": "user" | "warehouse"}``
-   when this user's data (book, tags) or the marts changed; the client may send
+   when this user's data (book, tags) or the marts changed, and ``{"type": "resync"}``
+   when events may have been lost (read the API again); the client may send
    ``{"type": "ping"}`` (answered ``{"type": "pong"}``);
 4. when the token expires the server closes the socket with code 4401.
 """

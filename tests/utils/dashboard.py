@@ -93,8 +93,12 @@ class PageLog:
             self.origins()
 
 
-def open_page(browser: Browser, base_url: str) -> tuple[Page, PageLog]:
+def open_page(browser: Browser, base_url: str, *,
+              without_websocket: bool = False) -> tuple[Page, PageLog]:
+    """A new page on the app; ``without_websocket``: a browser with no ``WebSocket``."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    if without_websocket:
+        context.add_init_script("delete window.WebSocket;")
     page = context.new_page()
     log = PageLog(base_url)
     page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))

@@ -18,7 +18,6 @@ from tests.utils.dashboard import (
     log_in,
     open_page,
     screenshot,
-    wait_for_refresh,
 )
 from tests.utils.live_server import serve
 
@@ -61,12 +60,27 @@ def _kpi_values(page) -> dict[str, float]:
         "#kpis [data-kpi]", "ns => ns.map(n => [n.dataset.kpi, n.dataset.value])")}
 
 
+def _wait_for_figures(page, summary: dict, timeout_ms: int = 120_000) -> None:
+    """Wait until every overview figure on the page is the API's ``summary`` value."""
+    keys = page.eval_on_selector_all("#kpis [data-kpi]", "ns => ns.map(n => n.dataset.kpi)")
+    page.wait_for_function("""(expected) => Object.entries(expected).every(([key, value]) =>
+        Number(document.querySelector(`#kpis [data-kpi=${key}]`).dataset.value) === value)""",
+                           arg={key: summary[key] for key in keys}, timeout=timeout_ms)
+
+
+def _polled_runs(log) -> list[str]:
+    return [url for url in log.urls if "/api/v1/batch-runs/" in url]
+
+
 @pytest.mark.slow
 def test_upload_from_the_page(fresh_env, browser):
+    """Page A (WebSocket) uploads a bad then a good book; page B (no WebSocket: polling)
+    uploads the same book with its equity set, and page A follows without a reload."""
     env = fresh_env
     with serve(create_app(env.settings)) as base_url:
         page, log = open_page(browser, base_url)
         log_in(page, USER)
+        page.wait_for_selector("body[data-live=live]")
         assert page.is_visible("#no-book")
         assert not page.is_visible("#overview")
         page.evaluate("() => { window.notReloaded = true; }")
@@ -78,24 +92,23 @@ def test_upload_from_the_page(fresh_env, browser):
                            r.children[2].textContent])""")
         assert [(row, column) for row, column, _ in problems] == BAD_PROBLEMS
         assert all(message for _, _, message in problems)
-        assert "invalid" in page.text_content("#upload-error-message").lower() or \
-            "422" in page.text_content("#upload-error-message")
+        assert page.text_content("#upload-error-message").startswith("Rejected (422): 3 problem")
         screenshot(page, f"upload-rejected-{env.settings.warehouse_kind}")
         assert login(env.client, USER).json()["portfolio_id"] is None  # nothing written
 
         _follow_progress(page)
         _upload(page, GOOD_CSV)
         page.wait_for_selector("#upload-progress-box[data-status=completed]", timeout=300_000)
-        wait_for_refresh(page, 2, timeout_ms=120_000)
+        summary = ok_data(env.get("/api/v1/portfolio", USER))
+        _wait_for_figures(page, summary)
         seen = page.evaluate("() => window.seenProgress")
         assert seen[-1] == 100
         assert seen == sorted(seen)
+        assert len(seen) > 2  # intermediate progress was shown, not only the end
         assert page.text_content("#upload-percent") == "100 %"
-        assert "Figures updated" in page.text_content("#upload-status")
+        page.wait_for_selector("#upload-status:has-text('Figures updated')")
         assert page.is_hidden("#upload-errors")
-
-        summary = ok_data(env.get("/api/v1/portfolio", USER))
-        assert _kpi_values(page) == {key: summary[key] for key in _kpi_values(page)}
+        assert _polled_runs(log) == []  # the progress came over the WebSocket
         assert page.text_content("#as-of") == summary["as_of"]
         assert page.text_content("#price-source") == "synthetic"
         shown = page.eval_on_selector_all("#positions-table tbody tr",
@@ -105,14 +118,28 @@ def test_upload_from_the_page(fresh_env, browser):
             chart_state(page, chart_id)
         screenshot(page, f"upload-completed-{env.settings.warehouse_kind}")
 
-        # the same book with its equity set: the figures change in place
-        _upload(page, GOOD_CSV, equity="1000000")
-        wait_for_refresh(page, 3, timeout_ms=300_000)
+        # page B has no WebSocket: it follows its run by polling GET /batch-runs/{id}
+        other, other_log = open_page(browser, base_url, without_websocket=True)
+        log_in(other, USER)
+        assert other.get_attribute("body", "data-live") == "unavailable"
+        _follow_progress(other)
+        _upload(other, GOOD_CSV, equity="1000000")
+        other.wait_for_selector("#upload-progress-box[data-status=completed]",
+                                timeout=300_000)
         updated = ok_data(env.get("/api/v1/portfolio", USER))
         assert updated["equity"] == 1_000_000
-        assert _kpi_values(page) == {key: updated[key] for key in _kpi_values(page)}
+        _wait_for_figures(other, updated)
+        assert other.evaluate("() => window.seenProgress")[-1] == 100
+        assert _polled_runs(other_log)
+
+        # page A was told over the WebSocket and shows the new figures, with no reload
+        _wait_for_figures(page, updated)
         assert page.get_attribute("#kpis [data-kpi=equity]", "data-value") == "1000000"
         assert page.evaluate("() => window.notReloaded === true")
         assert page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+        assert _polled_runs(log) == []
+        screenshot(page, f"upload-pushed-{env.settings.warehouse_kind}")
         log.assert_clean(expected=[(422, "POST", UPLOAD)])
+        other_log.assert_clean()
         page.context.close()
+        other.context.close()

@@ -4,21 +4,23 @@
 // is down) `connected` is false and callers poll the API instead.
 
 import { API_PREFIX } from "./api.js";
+import { FINAL_STATUSES } from "./runs.js";
 
 const RETRY_MS = [500, 1000, 2000, 5000, 10000];
 const CLOSE_UNAUTHORIZED = 4401;
 
 export class LiveChannel {
-  /** `token()` → the JWT; `onData(event)` on data_changed; `onReady(again)` on each ready;
-   *  `onRefused()` when the server refuses the token. */
-  constructor({ token, onData, onReady, onRefused }) {
-    Object.assign(this, { token, onData, onReady, onRefused });
+  /** `token()` → the JWT; `onData(event)` on data_changed; `onRun(run)` on batch_run;
+   *  `onReady(again)` on each ready; `onRefused()` when the server refuses the token. */
+  constructor({ token, onData, onRun, onReady, onRefused }) {
+    Object.assign(this, { token, onData, onRunEvent: onRun, onReady, onRefused });
     this.socket = null;
     this.connected = false;
     this.readyCount = 0;
     this.attempt = 0;
     this.runs = new Map();
     this.runListeners = new Map();
+    this.nudges = new Set();
     this.stopped = true;
   }
 
@@ -74,13 +76,35 @@ export class LiveChannel {
       this.attempt = 0;
       this.setState("live");
       this.readyCount += 1;
+      if (this.readyCount > 1) this.resync();
       this.onReady(this.readyCount > 1);
     } else if (event.type === "batch_run") {
       this.runs.set(event.run.id, event.run);
       for (const listener of this.runListeners.get(event.run.id) ?? []) listener(event.run);
+      this.onRunEvent(event.run);
     } else if (event.type === "data_changed") {
       this.onData(event);
+    } else if (event.type === "resync") {
+      this.resync();
+      this.onData(event);
     }
+  }
+
+  /** Events may have been missed: forget the run states seen, nudge every follower. */
+  resync() {
+    this.runs.clear();
+    for (const nudge of this.nudges) nudge();
+  }
+
+  /** Call `nudge()` whenever events may have been missed; returns the unsubscriber. */
+  onResync(nudge) {
+    this.nudges.add(nudge);
+    return () => this.nudges.delete(nudge);
+  }
+
+  /** Whether a run of this user is queued or running (as last seen). */
+  runInProgress() {
+    return [...this.runs.values()].some((run) => !FINAL_STATUSES.has(run.status));
   }
 
   /** Call `listener(run)` on each event of run `runId` (at once with the latest seen). */

@@ -5,6 +5,7 @@
 import * as Api from "./api.js";
 import { byId, showProblem } from "./dom.js";
 import { LiveChannel } from "./live.js";
+import { FINAL_STATUSES } from "./runs.js";
 import { FactorsPanel } from "./panels/factors.js";
 import { GreeksPanel } from "./panels/greeks.js";
 import { renderHistory } from "./panels/history.js";
@@ -15,8 +16,11 @@ import { UploadPanel } from "./panels/upload.js";
 
 const OVERVIEW_MARK = "sigmasight:overview-painted";
 
-const app = { session: null, api: null, panels: null, live: null, refreshes: 0, pending: null };
-
+const app = {
+  session: null, api: null, panels: null, live: null, refreshes: 0,
+  pending: null, // a scheduled reload of the panels
+  followed: new Set(), // runs this page's upload panel follows (it reloads when they end)
+};
 
 function announce(message) {
   byId("announcer").textContent = message;
@@ -96,19 +100,30 @@ async function loadPanels(api, panels) {
 app.api = Api.client(() => app.session.token,
   () => showLogin("Your session has expired: log in again."));
 
-/** Coalesce bursts of "data changed" events into one reload of the panels. */
+/**
+ * Coalesce bursts of "data changed" events into one reload of the panels. While one of
+ * the user's batch runs is in progress (its marts are half built) the reload is skipped:
+ * the run's end reloads them (`runEvent`, or the upload panel that follows it).
+ */
 function refreshSoon() {
   if (app.pending) return;
   app.pending = setTimeout(async () => {
     app.pending = null;
+    if (app.live.runInProgress() || app.followed.size) return;
     await refreshAll();
     announce("Data changed: figures updated.");
   }, 250);
 }
 
+/** A run ended: reload, unless this page's upload panel follows it (it reloads itself). */
+function runEvent(run) {
+  if (FINAL_STATUSES.has(run.status) && !app.followed.has(run.id)) refreshSoon();
+}
+
 app.live = new LiveChannel({
   token: () => app.session.token,
   onData: refreshSoon,
+  onRun: runEvent,
   onReady: (again) => { if (again) refreshSoon(); }, // events may have been missed
   onRefused: () => showLogin("Your session has expired: log in again."),
 });
@@ -123,6 +138,7 @@ app.panels = {
   upload: new UploadPanel(app.api, app.live, {
     announce,
     onAccepted: (accepted) => {
+      app.followed.add(accepted.batch_run_id);
       app.session.portfolioId = accepted.portfolio_id;
       Api.saveSession(app.session);
     },
@@ -131,6 +147,7 @@ app.panels = {
         await refreshAll();
         announce("Batch completed: figures updated.");
       }
+      app.followed.delete(run.id);
     },
   }),
 };
