@@ -1,14 +1,22 @@
-// Thin wrappers over Chart.js (vendored, global `Chart`): line and bar charts that update
-// in place on new data (no flicker, no leaked chart instances) and describe themselves to
-// screen readers through the canvas's aria-label.
+// Thin wrappers over Chart.js (vendored, global `Chart`, loaded by a deferred script that
+// runs after the modules): line and bar charts that update in place on new data (no
+// flicker, no leaked chart instances) and describe themselves to screen readers through
+// the canvas's aria-label.
 
-const { Chart } = window;
+let configured = null;
 
-Chart.defaults.animation = false;
-Chart.defaults.font.family = getComputedStyle(document.documentElement)
-  .getPropertyValue("--font").trim() || "system-ui, sans-serif";
-Chart.defaults.color = "#334155";
-Chart.defaults.maintainAspectRatio = false;
+/** The global Chart, with the dashboard's defaults set on first use. */
+function chartJs() {
+  if (configured) return configured;
+  const { Chart } = window;
+  Chart.defaults.animation = false;
+  Chart.defaults.font.family = getComputedStyle(document.documentElement)
+    .getPropertyValue("--font").trim() || "system-ui, sans-serif";
+  Chart.defaults.color = "#334155";
+  Chart.defaults.maintainAspectRatio = false;
+  configured = Chart;
+  return Chart;
+}
 
 // A colour-blind-safe pair for long/short; short series are also dashed or labelled.
 export const COLORS = {
@@ -20,6 +28,7 @@ function upsert(canvas, config, summary) {
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", summary);
   canvas.textContent = summary;
+  const Chart = chartJs();
   const existing = Chart.getChart(canvas);
   if (existing) {
     existing.data = config.data;

@@ -43,3 +43,18 @@ export function showProblem(node, message) {
   node.textContent = message || "";
   node.hidden = !message;
 }
+
+/**
+ * Run a panel's `load()`; on failure show "<what> could not be loaded: …" in the panel's
+ * problem line (a 401 is left to the session handling, which shows the login).
+ */
+export async function guarded(problemId, what, load) {
+  try {
+    await load();
+    showProblem(byId(problemId), null);
+  } catch (error) {
+    if (error.status !== 401) {
+      showProblem(byId(problemId), `${what} could not be loaded: ${error.message}`);
+    }
+  }
+}

@@ -1,26 +1,22 @@
-// The dashboard: log in, then load every panel from the public API (/api/v1) in parallel.
-// The overview is rendered first and marks the performance timeline
-// ("sigmasight:overview-painted") once its figures are on screen.
+// The dashboard: log in, then load the panels from the public API (/api/v1). The overview
+// needs only this module, api.js, dom.js and the overview panel: its request starts
+// before the other panels' modules (details.js) and Chart.js are loaded, it is rendered
+// first, and the performance timeline is marked ("sigmasight:overview-painted") once it
+// is on screen; the other panels render after that.
 
 import * as Api from "./api.js";
-import { byId, showProblem } from "./dom.js";
-import { LiveChannel } from "./live.js";
-import { FINAL_STATUSES } from "./runs.js";
-import { FactorsPanel } from "./panels/factors.js";
-import { GreeksPanel } from "./panels/greeks.js";
-import { renderHistory } from "./panels/history.js";
-import { renderMetrics } from "./panels/metrics.js";
+import { byId, guarded, showProblem } from "./dom.js";
 import { renderOverview } from "./panels/overview.js";
-import { PositionsPanel } from "./panels/positions.js";
-import { UploadPanel } from "./panels/upload.js";
 
 const OVERVIEW_MARK = "sigmasight:overview-painted";
 
-const app = {
-  session: null, api: null, panels: null, live: null, refreshes: 0,
-  pending: null, // a scheduled reload of the panels
-  followed: new Set(), // runs this page's upload panel follows (it reloads when they end)
-};
+const app = { session: null, api: null, details: null, refreshes: 0 };
+
+// Chart.js is a deferred script after this module: it has run by DOMContentLoaded
+const chartsReady = new Promise((resolve) => {
+  if (window.Chart) resolve();
+  else document.addEventListener("DOMContentLoaded", resolve, { once: true });
+});
 
 function announce(message) {
   byId("announcer").textContent = message;
@@ -35,7 +31,7 @@ function nextPaint() {
 
 function showLogin(message) {
   Api.clearSession();
-  app.live?.stop();
+  app.details?.then((details) => details.live.stop());
   app.session = null;
   byId("app-view").hidden = true;
   byId("status-bar").hidden = true;
@@ -45,122 +41,50 @@ function showLogin(message) {
   byId("login-username").focus();
 }
 
-async function guarded(problemId, what, load) {
-  try {
-    await load();
-    showProblem(byId(problemId), null);
-  } catch (error) {
-    if (error.status !== 401) {
-      showProblem(byId(problemId), `${what} could not be loaded: ${error.message}`);
-    }
-  }
+const expired = () => showLogin("Your session has expired: log in again.");
+
+app.api = Api.client(() => app.session.token, expired);
+
+/** The other panels and the live channel (details.js), imported on first use. */
+function details() {
+  app.details ??= import("./details.js").then((module) => module.createDetails({
+    api: app.api, announce, expired, refreshAll, session: () => app.session,
+    bookUploaded: (portfolioId) => {
+      app.session.portfolioId = portfolioId;
+      Api.saveSession(app.session);
+    },
+  }));
+  return app.details;
 }
 
 /** Reload every panel from the API (after login, an upload, or a data-changed event). */
 async function refreshAll() {
-  const { api, panels, session } = app;
-  const hasBook = session.portfolioId !== null;
+  const hasBook = app.session.portfolioId !== null;
   byId("no-book").hidden = hasBook;
   byId("app-view").dataset.book = hasBook ? "yes" : "none";
-  if (hasBook) await loadPanels(api, panels);
+  if (hasBook) {
+    const overview = guarded("overview-problem", "The overview", async () =>
+      renderOverview(await app.api.get("/portfolio")));
+    const painted = overview.then(nextPaint).then(() => {
+      if (!performance.getEntriesByName(OVERVIEW_MARK).length) performance.mark(OVERVIEW_MARK);
+    });
+    const ready = Promise.all([painted, chartsReady]);
+    await Promise.all([painted, details().then((d) => d.loadPanels(ready))]);
+  }
   app.refreshes += 1;
   document.body.dataset.refreshes = String(app.refreshes);
 }
-
-/**
- * Every panel's request starts at once; the overview is rendered as soon as its answer
- * arrives and the other panels only after it has been painted, so their (heavier)
- * rendering never delays the overview's first paint.
- */
-async function loadPanels(api, panels) {
-  const overview = guarded("overview-problem", "The overview", async () => {
-    renderOverview(await api.get("/portfolio"));
-    byId("status-bar").hidden = false;
-  });
-  const painted = overview.then(nextPaint).then(() => {
-    if (!performance.getEntriesByName(OVERVIEW_MARK).length) performance.mark(OVERVIEW_MARK);
-  });
-  const after = (request) => Promise.all([request, painted]).then(([data]) => data);
-  const tags = after(api.get("/tags"));
-  await Promise.all([
-    painted,
-    guarded("history-problem", "The history", async () =>
-      renderHistory(await after(api.get("/portfolio/snapshots")))),
-    guarded("positions-problem", "Positions", async () =>
-      panels.positions.setTags(await tags)),
-    panels.positions.load(painted),
-    panels.greeks.load(painted),
-    guarded("factors-problem", "Factors", async () =>
-      panels.factors.render(await after(api.get("/risk/factors")))),
-    guarded("risk-problem", "Risk metrics", async () =>
-      renderMetrics(await after(api.get("/risk/metrics")))),
-  ]);
-}
-
-app.api = Api.client(() => app.session.token,
-  () => showLogin("Your session has expired: log in again."));
-
-/**
- * Coalesce bursts of "data changed" events into one reload of the panels. While one of
- * the user's batch runs is in progress (its marts are half built) the reload is skipped:
- * the run's end reloads them (`runEvent`, or the upload panel that follows it).
- */
-function refreshSoon() {
-  if (app.pending) return;
-  app.pending = setTimeout(async () => {
-    app.pending = null;
-    if (app.live.runInProgress() || app.followed.size) return;
-    await refreshAll();
-    announce("Data changed: figures updated.");
-  }, 250);
-}
-
-/** A run ended: reload, unless this page's upload panel follows it (it reloads itself). */
-function runEvent(run) {
-  if (FINAL_STATUSES.has(run.status) && !app.followed.has(run.id)) refreshSoon();
-}
-
-app.live = new LiveChannel({
-  token: () => app.session.token,
-  onData: refreshSoon,
-  onRun: runEvent,
-  onReady: (again) => { if (again) refreshSoon(); }, // events may have been missed
-  onRefused: () => showLogin("Your session has expired: log in again."),
-});
-app.panels = {
-  positions: new PositionsPanel(app.api, async () => {
-    app.panels.positions.setTags(await app.api.get("/tags"));
-    await app.panels.positions.load();
-    announce("Tags saved.");
-  }),
-  greeks: new GreeksPanel(app.api),
-  factors: new FactorsPanel(),
-  upload: new UploadPanel(app.api, app.live, {
-    announce,
-    onAccepted: (accepted) => {
-      app.followed.add(accepted.batch_run_id);
-      app.session.portfolioId = accepted.portfolio_id;
-      Api.saveSession(app.session);
-    },
-    onFinished: async (run) => {
-      if (run.status === "completed") {
-        await refreshAll();
-        announce("Batch completed: figures updated.");
-      }
-      app.followed.delete(run.id);
-    },
-  }),
-};
 
 function startDashboard(session) {
   app.session = session;
   byId("login-view").hidden = true;
   byId("app-view").hidden = false;
   byId("logout").hidden = false;
-  byId("user-name").textContent = session.username;
   byId("status-bar").hidden = false;
-  app.live.start();
-  return refreshAll();
+  byId("user-name").textContent = session.username;
+  const loaded = refreshAll();
+  details().then((d) => d.live.start());
+  return loaded;
 }
 
 byId("login-form").addEventListener("submit", async (event) => {
