@@ -17,9 +17,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import psycopg
+import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from api.data_version import start_listener
 from api.main import create_app
 from ingest.change_events import BATCH_RUN, DATA_CHANGED, subscribe
 from tests.api.conftest import ok_data, wait_for_run
@@ -134,3 +137,46 @@ def test_events_reach_their_user_only_within_a_second(fresh_env):
           f"{completion_delay * 1000:.1f} ms, marts changed {marts_delay * 1000:.1f} ms")
     assert completion_delay <= MAX_DELAY_SECONDS
     assert marts_delay <= MAX_DELAY_SECONDS
+
+
+def test_a_tag_edit_is_pushed_to_its_user_only(fresh_env):
+    env = fresh_env
+    with serve(create_app(env.settings)) as base_url:
+        ws_url = base_url.replace("http://", "ws://") + "/api/v1/ws"
+        owner = Listener(ws_url, env.tokens["demo_user_1"])
+        other = Listener(ws_url, env.tokens["demo_user_2"])
+        owner.start()
+        other.start()
+        before = time.monotonic()
+        ok_data(env.client.post("/api/v1/tags", headers=env.headers("demo_user_1"),
+                                json={"name": "pushed", "color": "#112233"}), 201)
+        deadline = time.monotonic() + MAX_DELAY_SECONDS
+        while time.monotonic() < deadline and not owner.of_type("data_changed"):
+            time.sleep(0.01)
+        time.sleep(0.5)
+        owner.stop()
+        other.stop()
+    assert [e for _, e in owner.of_type("data_changed")] == [
+        {"type": "data_changed", "scope": "user"}]
+    assert owner.of_type("data_changed")[0][0] - before <= MAX_DELAY_SECONDS
+    assert [e["type"] for _, e in other.events] == ["ready"]
+
+
+@pytest.mark.parametrize("warehouse_kind", [pytest.param("postgres",
+                                                         marks=pytest.mark.postgres)])
+def test_a_listener_reconnect_tells_every_client_to_resync(fresh_env):
+    """Notifications sent while the LISTEN connection is down are lost: when it is back,
+    every client is told to read the API again."""
+    env = fresh_env
+    with serve(create_app(env.settings)) as base_url:
+        listener = start_listener(env.warehouse)
+        ws_url = base_url.replace("http://", "ws://") + "/api/v1/ws"
+        client = Listener(ws_url, env.tokens["demo_user_2"])
+        client.start()
+        with psycopg.connect(env.settings.database_url, autocommit=True) as admin:
+            admin.execute("select pg_terminate_backend(%s)", (listener.backend_pid,))
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not client.of_type("resync"):
+            time.sleep(0.05)
+        client.stop()
+    assert [e for _, e in client.of_type("resync")] == [{"type": "resync"}]
