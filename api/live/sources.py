@@ -1,10 +1,10 @@
 """Where the live events come from, per warehouse kind, and to whom they go.
 
 - **DuckDB**: every writer is in this process, so the in-process change notices
-  (:mod:`ingest.change_events`, sent after each commit) are the source.
+  (:mod:`ingest.warehouse.change_events`, sent after each commit) are the source.
 - **PostgreSQL**: any process may write (another API worker, a Prefect flow run), so the
-  source is the database's ``LISTEN/NOTIFY``: the data-version listener of
-  :mod:`api.data_version` also listens to the batch-run channel and hands every
+  source is the database's ``LISTEN/NOTIFY``: the data-version listener
+  (:mod:`api.version_listener`) also listens to the batch-run channel and hands every
   notification to :meth:`LiveSources.on_notification`.
 
 A change becomes an event of the hub (:mod:`api.live.hub`):
@@ -23,16 +23,19 @@ Lookups run on one worker thread of their own (in order), never in the writer's 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 
-from api import data_version
+from api import version_listener
 from api.live.hub import EventHub
-from flows.batch_runs import BATCH_RUN_CHANNEL
-from ingest.change_events import BATCH_RUN, DATA_CHANGED, Change, subscribe
+from api.request_state import start_listener
 from ingest.warehouse import Warehouse
+from ingest.warehouse.batch_runs import BATCH_RUN_CHANNEL
+from ingest.warehouse.change_events import BATCH_RUN, DATA_CHANGED, Change, subscribe
+from ingest.warehouse.data_version import CHANNEL, WAREHOUSE_SCOPE
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +53,19 @@ class LiveSources:
         self.warehouse = warehouse
         self.url = warehouse.settings.database_url
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-events")
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> None:
         if self.warehouse.kind == "postgres":
-            data_version.add_notification_handler(self.url, self.on_notification)
-            data_version.start_listener(self.warehouse)
+            version_listener.add_notification_handler(self.url, self.on_notification)
+            start_listener(self.warehouse)
         else:
             self._unsubscribe = subscribe(self.on_change)
 
     def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
-        data_version.remove_notification_handler(self.url, self.on_notification)
+        version_listener.remove_notification_handler(self.url, self.on_notification)
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # --- the two sources -------------------------------------------------------------
@@ -78,20 +81,20 @@ class LiveSources:
 
     def on_notification(self, channel: str, payload: str) -> None:
         """A PostgreSQL notification, in the listener's thread."""
-        if channel == data_version.CHANNEL:
+        if channel == CHANNEL:
             try:
                 self.data_changed(int(payload))
             except ValueError:
-                self.data_changed(data_version.WAREHOUSE_SCOPE)
+                self.data_changed(WAREHOUSE_SCOPE)
         elif channel == BATCH_RUN_CHANNEL:
             self._executor.submit(self._batch_run, payload)
-        elif channel == data_version.RESYNC:  # (re)connected: changes may have been missed
+        elif channel == version_listener.RESYNC:  # (re)connected: changes may have been missed
             self.hub.publish({"type": "resync"})
 
     # --- events ----------------------------------------------------------------------
 
     def data_changed(self, scope: int) -> None:
-        if scope == data_version.WAREHOUSE_SCOPE:
+        if scope == WAREHOUSE_SCOPE:
             self.hub.publish({"type": "data_changed", "scope": "warehouse"})
         else:
             self.hub.publish({"type": "data_changed", "scope": "user"}, [scope])

@@ -22,9 +22,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from api.data_version import start_listener
 from api.main import create_app
-from ingest.change_events import BATCH_RUN, DATA_CHANGED, subscribe
+from api.request_state import start_listener
+from ingest.warehouse.change_events import BATCH_RUN, DATA_CHANGED, subscribe
 from tests.api.conftest import ok_data, wait_for_run
 from tests.utils.live_server import serve
 

@@ -19,12 +19,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 log = logging.getLogger(__name__)
 
-DATA_CHANGED = "data_changed"
-BATCH_RUN = "batch_run"
+DATA_CHANGED: Final = "data_changed"
+BATCH_RUN: Final = "batch_run"
 
 
 @dataclass(frozen=True)

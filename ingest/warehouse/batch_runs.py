@@ -2,7 +2,7 @@
 
 Status moves ``queued → running → completed | failed | skipped``; ``progress`` is a
 fraction in [0, 1]; ``details`` is JSON text (per-step timings, per-symbol errors).
-Every change is announced after its commit (:mod:`ingest.change_events`) and, on
+Every change is announced after its commit (:mod:`ingest.warehouse.change_events`) and, on
 PostgreSQL, with ``pg_notify('sigmasight_batch_run', <run id>)`` for other processes.
 """
 
@@ -13,8 +13,8 @@ import json
 import uuid
 from typing import Any
 
-from ingest.change_events import BATCH_RUN, Change, emit
-from ingest.warehouse import Connection, Warehouse
+from ingest.warehouse.change_events import BATCH_RUN, Change, emit
+from ingest.warehouse.connection import Connection, Warehouse
 
 TERMINAL_STATUSES = frozenset({"completed", "failed", "skipped"})
 
