@@ -1,7 +1,7 @@
 """Dashboard first paint and bytes shipped, in headless Chromium; prints JSON.
 
 1. Build the demo warehouse (DuckDB, ``SIGMASIGHT_AS_OF_DATE=2026-11-20``) in a temporary
-   directory with :func:`flows.demo.build_demo` and serve the real app with uvicorn on
+   directory with :func:`api.demo.build_demo` and serve the real app with uvicorn on
    127.0.0.1 (a thread of this process).
 2. Log in once over HTTP; then, ``--runs`` times, open a **new browser context** (empty
    cache, the session put in sessionStorage before the page's scripts run, as after a
@@ -40,8 +40,8 @@ if str(REPO_ROOT) not in sys.path:  # run as a script: `python bench/bench_dashb
 import httpx  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from api.demo import build_demo  # noqa: E402
 from api.main import create_app  # noqa: E402
-from flows.demo import build_demo  # noqa: E402
 from ingest.config import Settings  # noqa: E402
 from tests.utils.dashboard import launch  # noqa: E402
 from tests.utils.live_server import serve  # noqa: E402
