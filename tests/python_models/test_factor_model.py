@@ -28,7 +28,8 @@ def test_factor_covariance_equals_numpy_cov_on_the_last_60_complete_sessions():
 def test_factor_covariance_too_little_data_is_nan_with_a_flag():
     out = factor_covariance(factor_returns().iloc[:19])
     assert out.quality_flag == "insufficient_data"
-    assert out.cov.isna().all().all() and out.corr.isna().all().all()
+    assert out.cov.isna().all().all()
+    assert out.corr.isna().all().all()
 
 
 def statsmodels_fit(y: pd.Series, f: pd.DataFrame):
@@ -63,7 +64,8 @@ def test_joint_exposures_equal_statsmodels_ols_security_by_security():
         assert row.n_obs == fit.nobs
         checked += 1
     assert checked == 7  # nine securities less S3 (19 returns, one without factors) and S4
-    assert stats.loc["S3", "n_obs"] == 18 and stats.loc["S4", "n_obs"] == 0
+    assert stats.loc["S3", "n_obs"] == 18
+    assert stats.loc["S4", "n_obs"] == 0
 
 
 def test_a_factor_etf_is_its_own_unit_vector():
@@ -71,7 +73,8 @@ def test_a_factor_etf_is_its_own_unit_vector():
     sec = pd.concat([security_returns(f), f[["SPY", "IWM"]]], axis=1)
     loadings, stats = multi_factor_exposures(sec, f)
     assert loadings.loc["SPY"].tolist() == [1.0, 0, 0, 0, 0, 0, 0]
-    assert loadings.loc["IWM", "IWM"] == 1.0 and loadings.loc["IWM"].sum() == 1.0
+    assert loadings.loc["IWM", "IWM"] == 1.0
+    assert loadings.loc["IWM"].sum() == 1.0
     assert stats.loc["SPY", "specific_variance"] == 0.0
     # and the unpinned regression agrees up to round-off (the pin is not hiding anything)
     renamed = f[["SPY"]].rename(columns={"SPY": "SPY_copy"})

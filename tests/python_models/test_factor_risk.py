@@ -89,7 +89,8 @@ def test_exclusions_flags_and_hedges(model):
     loadings, spec, cov = model
     risk, contrib = portfolio_factor_risk(holdings_frame(), loadings, spec, cov, EQUITY)
     risk = risk.set_index("portfolio_id")
-    assert risk.loc[1, "n_securities"] == 5 and risk.loc[1, "n_securities_excluded"] == 1
+    assert risk.loc[1, "n_securities"] == 5
+    assert risk.loc[1, "n_securities_excluded"] == 1
     assert risk.loc[1, "excluded_exposure"] == 80_000.0
     # nothing modelled: NaN with a flag, never 0
     assert risk.loc[3, "quality_flag"] == "insufficient_data"
@@ -97,4 +98,5 @@ def test_exclusions_flags_and_hedges(model):
                     .astype(float)).all()
     assert contrib[contrib["portfolio_id"] == 3]["variance_contribution"].isna().all()
     # a long and an equal short of the same stock carry no risk at all
-    assert risk.loc[4, "total_variance"] == 0.0 and risk.loc[4, "quality_flag"] == "ok"
+    assert risk.loc[4, "total_variance"] == 0.0
+    assert risk.loc[4, "quality_flag"] == "ok"
