@@ -41,30 +41,52 @@ def correlation_matrix(returns: pd.DataFrame, window: int = FACTOR_WINDOW_RETURN
             pd.DataFrame(n.astype(np.int64), index=symbols, columns=symbols))
 
 
+def _pairs_within_groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (a, b), a < b, of every pair of rows sharing a group (rows sorted by group)."""
+    n = len(group)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    end = np.repeat(starts + sizes, sizes)            # one past each row's group
+    partners = end - np.arange(n) - 1                 # rows after it in its group
+    a = np.repeat(np.arange(n), partners)
+    first = np.repeat(np.cumsum(partners) - partners, partners)
+    b = a + 1 + (np.arange(len(a)) - first)
+    return a, b
+
+
 def top_correlated_pairs(holdings: pd.DataFrame, corr: pd.DataFrame, n_obs: pd.DataFrame,
                          n_top: int = TOP_PAIRS) -> pd.DataFrame:
-    """The ``n_top`` pairs with the largest |ρ| per portfolio (set-based, no loops).
+    """The ``n_top`` pairs with the largest |ρ| per portfolio (vectorised, no loops).
 
     ``holdings``: ``portfolio_id, underlying_symbol`` (duplicates allowed).
-    Returns :data:`PAIR_COLUMNS`; ``rank`` starts at 1; NaN pairs are left out.
+    Returns :data:`PAIR_COLUMNS`; ``rank`` starts at 1; NaN pairs are left out; ties keep
+    the order of the symbols in ``corr``.
     """
-    held = holdings[["portfolio_id", "underlying_symbol"]].drop_duplicates()
-    held = held[held["underlying_symbol"].isin(corr.index)]
-    position = pd.Series(np.arange(len(corr.index)), index=corr.index)
-    held = held.assign(i=held["underlying_symbol"].map(position).to_numpy())
-    pairs = held.merge(held, on="portfolio_id", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["i_a"] < pairs["i_b"]]
-    ia, ib = pairs["i_a"].to_numpy(), pairs["i_b"].to_numpy()
-    out = pd.DataFrame({
-        "portfolio_id": pairs["portfolio_id"].to_numpy(),
-        "symbol_a": pairs["underlying_symbol_a"].to_numpy(),
-        "symbol_b": pairs["underlying_symbol_b"].to_numpy(),
-        "correlation": corr.to_numpy()[ia, ib],
-        "n_obs": n_obs.to_numpy()[ia, ib],
-    }).dropna(subset=["correlation"])
-    out["strength"] = out["correlation"].abs()
-    out = out.sort_values(["portfolio_id", "strength", "symbol_a", "symbol_b"],
-                          ascending=[True, False, True, True], kind="stable")
-    out["rank"] = out.groupby("portfolio_id").cumcount() + 1
-    out = out[out["rank"] <= n_top]
-    return out[PAIR_COLUMNS].reset_index(drop=True)
+    codes = pd.Index(corr.index).get_indexer(holdings["underlying_symbol"])
+    held = pd.DataFrame({"portfolio_id": holdings["portfolio_id"].to_numpy(), "i": codes})
+    held = held[held["i"] >= 0].drop_duplicates().sort_values(["portfolio_id", "i"])
+    pid, idx = held["portfolio_id"].to_numpy(), held["i"].to_numpy()
+    a, b = _pairs_within_groups(pid)
+    ia, ib = idx[a], idx[b]
+    rho = corr.to_numpy()[ia, ib]
+    keep = np.isfinite(rho)
+    pair_pid, ia, ib, rho = pid[a][keep], ia[keep], ib[keep], rho[keep]
+    # by portfolio, then |ρ| descending: one float key (group · 4 + 1 − |ρ|, exact to
+    # ~1e-12 for a million portfolios) sorts ~5x faster than a two-key lexsort
+    group = np.cumsum(np.r_[False, pair_pid[1:] != pair_pid[:-1]]) if len(pair_pid) else \
+        np.zeros(0, np.int64)
+    order = np.argsort(group * 4.0 + (1.0 - np.abs(rho)), kind="stable")
+    pair_pid, ia, ib, rho = pair_pid[order], ia[order], ib[order], rho[order]
+    group_start = np.flatnonzero(np.r_[True, pair_pid[1:] != pair_pid[:-1]]) if len(
+        pair_pid) else np.zeros(0, np.int64)
+    rank = np.arange(len(pair_pid)) - np.repeat(group_start, np.diff(
+        np.r_[group_start, len(pair_pid)])) + 1
+    top = rank <= n_top
+    symbols = corr.index.to_numpy()
+    return pd.DataFrame({
+        "portfolio_id": pair_pid[top], "rank": rank[top].astype(np.int64),
+        "symbol_a": symbols[ia[top]], "symbol_b": symbols[ib[top]],
+        "correlation": rho[top], "n_obs": n_obs.to_numpy()[ia[top], ib[top]],
+    })[PAIR_COLUMNS]

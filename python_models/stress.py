@@ -132,12 +132,15 @@ def _weights(positions: pd.DataFrame, method: np.ndarray) -> tuple[np.ndarray, n
 
 
 def stress_positions(positions: pd.DataFrame, loadings: pd.DataFrame, moves: pd.DataFrame,
-                     vol_shift: pd.Series) -> pd.DataFrame:
+                     vol_shift: pd.Series, assignment: pd.DataFrame | None = None
+                     ) -> pd.DataFrame:
     """P&L of every position under every scenario (long frame, scenario-major).
 
     ``positions``: :data:`POSITION_INPUTS` (``t_years`` = calendar days / 365,
     ``volatility`` and ``rate`` decimals); ``moves``: (scenario × K) full factor moves
     (see :func:`implied_factor_moves`), columns as ``loadings``; ``vol_shift`` per scenario.
+    ``assignment`` (``portfolio_id, scenario``), if given, limits each portfolio to its
+    own scenarios (a historical replay picks a window per portfolio).
     Returns ``scenario, position_id, portfolio_id, underlying_return, pnl, method``.
     """
     instruments = _instruments(positions)
@@ -147,17 +150,26 @@ def stress_positions(positions: pd.DataFrame, loadings: pd.DataFrame, moves: pd.
     method = _methods(positions, loadings)
     units, linear = _weights(positions, method)
     idx = pd.Index(instruments["symbol"]).get_indexer(positions["symbol"])
+    n_s, n_p = len(moves), len(positions)
+    if assignment is None:
+        s_i, p_i = np.repeat(np.arange(n_s), n_p), np.tile(np.arange(n_p), n_s)
+    else:
+        rows = pd.DataFrame({"portfolio_id": positions["portfolio_id"].to_numpy(),
+                             "p": np.arange(n_p)}).merge(assignment, on="portfolio_id")
+        rows["s"] = moves.index.get_indexer(rows["scenario"])
+        rows = rows.sort_values(["s", "p"], kind="stable")
+        s_i, p_i = rows["s"].to_numpy(), rows["p"].to_numpy()
+    r_sp, change_sp = r[s_i, idx[p_i]], change[s_i, idx[p_i]]
     # excluded positions and scenarios without moves (no F) are NaN, never 0
-    pnl = np.where((method == NOT_COMPUTABLE) | ~np.isfinite(r[:, idx]), np.nan,
-                   units * np.nan_to_num(change[:, idx]) + linear * np.nan_to_num(r[:, idx]))
-    n_s, n_p = pnl.shape
+    pnl = np.where((method[p_i] == NOT_COMPUTABLE) | ~np.isfinite(r_sp), np.nan,
+                   units[p_i] * np.nan_to_num(change_sp) + linear[p_i] * np.nan_to_num(r_sp))
     return pd.DataFrame({
-        "scenario": np.repeat(moves.index.to_numpy(), n_p),
-        "position_id": np.tile(positions["position_id"].to_numpy(), n_s),
-        "portfolio_id": np.tile(positions["portfolio_id"].to_numpy(), n_s),
-        "underlying_return": r[:, idx].ravel(),
-        "pnl": pnl.ravel(),
-        "method": np.tile(method, n_s),
+        "scenario": moves.index.to_numpy()[s_i],
+        "position_id": positions["position_id"].to_numpy()[p_i],
+        "portfolio_id": positions["portfolio_id"].to_numpy()[p_i],
+        "underlying_return": r_sp,
+        "pnl": pnl,
+        "method": method[p_i],
     })
 
 
@@ -201,18 +213,24 @@ def aggregate_stress(position_pnl: pd.DataFrame, positions: pd.DataFrame, tags: 
     the sum.
     """
     sector = positions.set_index("position_id")["sector"].fillna(UNKNOWN_SECTOR)
-    base = position_pnl.assign(sector=position_pnl["position_id"].map(sector).fillna(
-        UNKNOWN_SECTOR))
+    # categorical keys: the group-bys below factorize small code arrays, not strings
+    base = position_pnl[["scenario", "portfolio_id", "position_id", "pnl"]].assign(
+        scenario=position_pnl["scenario"].astype("category"),
+        sector=position_pnl["position_id"].map(sector).fillna(UNKNOWN_SECTOR).astype(
+            "category"))
     tagged = base.merge(tags[["position_id", "tag_name"]], on="position_id", how="left")
-    tagged["tag_name"] = tagged["tag_name"].fillna(UNTAGGED)
+    tagged["tag_name"] = tagged["tag_name"].fillna(UNTAGGED).astype("category")
     parts = []
     for level, frame, key in (("total", base.assign(group_name="total"), "group_name"),
                               ("sector", base, "sector"), ("tag", tagged, "tag_name")):
-        grouped = frame.groupby(["scenario", "portfolio_id", key], sort=True)
-        part = pd.DataFrame({"pnl": grouped["pnl"].sum(min_count=1),
-                             "n_positions": grouped["position_id"].nunique(),
-                             "n_computed": grouped["pnl"].count()}).reset_index()
-        parts.append(part.rename(columns={key: "group_name"}).assign(level=level))
+        grouped = frame.groupby(["scenario", "portfolio_id", key], sort=True, observed=True)
+        part = grouped["pnl"].agg(["sum", "size", "count"]).reset_index()
+        part["sum"] = part["sum"].where(part["count"] > 0)  # all excluded: NaN, never 0
+        part = part.rename(columns={key: "group_name", "sum": "pnl", "size": "n_positions",
+                                    "count": "n_computed"})
+        part["group_name"] = part["group_name"].astype(object)
+        part["scenario"] = part["scenario"].astype(object)
+        parts.append(part.assign(level=level))
     out = pd.concat(parts, ignore_index=True)
     out["n_excluded"] = out["n_positions"] - out.pop("n_computed")
     eq = out["portfolio_id"].map(equity).astype(float)

@@ -136,11 +136,12 @@ def worst_windows(positions: pd.DataFrame, loadings: pd.DataFrame,
             "n_positions": counts["n_positions"].to_numpy(),
             "n_excluded": counts["n_excluded"].to_numpy()})[computed])
         used = np.unique(pick[computed])
-        move_parts.append(windows.iloc[used].set_index(
+        move_parts.append(windows.iloc[used].assign(horizon_days=horizon).set_index(
             pd.Index(np.asarray(names, dtype=object)[used], name="scenario")))
     if not worst_parts:
         empty = pd.DataFrame(columns=["portfolio_id", "horizon_days", "scenario",
                                       "window_start", "window_end", "pnl", "pnl_fraction",
                                       "n_positions", "n_excluded"])
-        return empty, pd.DataFrame(columns=["window_start", "window_end", *factors])
+        return empty, pd.DataFrame(columns=["window_start", "window_end", *factors,
+                                            "horizon_days"])
     return pd.concat(worst_parts, ignore_index=True), pd.concat(move_parts)

@@ -36,9 +36,9 @@ def test_matrix_equals_pandas_pairwise_corr(returns):
 def test_top_pairs_equal_a_plain_loop(returns):
     corr, n = correlation_matrix(returns)
     holdings = pd.DataFrame({
-        "portfolio_id": [1] * 7 + [2] * 3,
+        "portfolio_id": [1] * 7 + [2] * 3 + [3],
         "underlying_symbol": ["S0", "S1", "S2", "S5", "S6", "S0", "S3",
-                              "S7", "S8", "S4"],
+                              "S7", "S8", "S4", "S0"],
     })
     out = top_correlated_pairs(holdings, corr, n, n_top=4)
     for pid, group in holdings.groupby("portfolio_id"):
@@ -53,3 +53,4 @@ def test_top_pairs_equal_a_plain_loop(returns):
             [(a, b) for a, b, _ in want]
         np.testing.assert_allclose(got["correlation"].to_numpy(), [c for *_, c in want])
     assert len(out[out["portfolio_id"] == 2]) == 1  # S4 has no returns: its pairs are NaN
+    assert (out["portfolio_id"] == 3).sum() == 0   # one name: no pair

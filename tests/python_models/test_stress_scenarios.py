@@ -77,5 +77,14 @@ def test_worst_window_is_the_brute_force_minimum(horizon):
         np.testing.assert_allclose(moves.loc[row["scenario"], FACTORS].to_numpy(float),
                                    windows[FACTORS].iloc[i].to_numpy(float))
     assert worst.loc[4, "n_excluded"] == 1
+    # positions revalued under their own portfolio's window only = the full grid filtered
+    own = stress_positions(positions, loadings, moves[FACTORS],
+                           pd.Series(0.0, index=moves.index),
+                           assignment=worst.reset_index()[["portfolio_id", "scenario"]])
+    assert len(own) == (positions["portfolio_id"] != 5).sum()
+    for row in own.itertuples():
+        i = int(totals.loc[row.portfolio_id].idxmin())
+        want = brute[(brute["scenario"] == i) & (brute["position_id"] == row.position_id)]
+        assert row.pnl == pytest.approx(want["pnl"].item(), rel=1e-12, nan_ok=True)
     spy_only = worst.loc[1]
     assert spy_only["pnl"] == pytest.approx(500_000 * windows["SPY"].min(), rel=1e-12)
