@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 CACHED_PATHS = frozenset(f"{API_PREFIX}{path}" for path in (
     "/portfolio", "/portfolio/snapshots", "/positions",
-    "/risk/greeks", "/risk/factors", "/risk/metrics",
+    "/risk/greeks", "/risk/factors", "/risk/metrics", "/risk/exposures",
 ))
 STATE_KEY = "sigmasight_request_state"  # scope["state"][STATE_KEY] = (user_id, RequestState)
 MAX_ENTRIES = 4096
