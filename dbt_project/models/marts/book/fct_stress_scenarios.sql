@@ -1,0 +1,30 @@
+{#- The latest run's rows of analytics.stress_scenarios; units and signs in the model's yml. -#}
+
+with
+
+source_rows as (
+
+    {{ latest_analytics_run('stress_scenarios') }}
+
+),
+
+final as (
+
+    select
+        cast(as_of_date as date) as as_of_date,
+        cast(scenario as varchar) as scenario,
+        cast(factor as varchar) as factor,
+        cast(kind as varchar) as kind,
+        cast(description as varchar) as description,
+        cast(factor_move as double precision) as factor_move,
+        cast(shocked as boolean) as shocked,
+        cast(vol_shift as double precision) as vol_shift,
+        cast(horizon_days as integer) as horizon_days,
+        cast(window_start as date) as window_start,
+        cast(window_end as date) as window_end
+
+    from source_rows
+
+)
+
+select * from final
