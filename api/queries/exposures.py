@@ -25,12 +25,14 @@ def exposures(warehouse: Warehouse, portfolio_id: int, by: Grouping,
             "where portfolio_id = :p order by snapshot_date desc limit 1", {"p": portfolio_id})
         if latest is None:
             return None
-        day_filter = "" if history else " and snapshot_date = :d"
+        params = {"p": portfolio_id, "g": by}
+        day_filter = ""
+        if not history:
+            day_filter, params["d"] = " and snapshot_date = :d", latest["snapshot_date"]
         rows = conn.fetch_dicts(
             "select * from marts.fct_group_exposures_daily where portfolio_id = :p "
             f"and grouping = :g{day_filter} "
-            "order by snapshot_date, gross_exposure desc, group_name",
-            {"p": portfolio_id, "g": by, "d": latest["snapshot_date"]})
+            "order by snapshot_date, gross_exposure desc, group_name", params)
     by_day: dict[Any, list[dict]] = defaultdict(list)
     for row in rows:
         clean = floats(row, FIGURES)
