@@ -179,7 +179,7 @@ def test_pagination(env):
 
 @pytest.mark.parametrize("params", [
     {"limit": 501}, {"limit": 0}, {"offset": -1}, {"type": "LONG,FOO"}, {"tagMode": "some"},
-    {"groupBy": "sector"}, {"limit": "ten"},
+    {"groupBy": "country"}, {"limit": "ten"},
 ])
 def test_bad_parameters_are_422(env, params):
     error = error_of(env.get(POSITIONS, params=params), 422, "validation_error")
