@@ -28,6 +28,7 @@ from api.routes import (
     admin,
     auth,
     batch_runs,
+    book_risk,
     exposures,
     portfolio,
     positions,
@@ -102,8 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, portfolio, positions, tags, prices, risk, exposures, admin,
-                   batch_runs):
+    for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,
+                   admin, batch_runs):
         api.include_router(module.router)
 
     @api.get("/health", response_model=Envelope[dict], tags=["health"],

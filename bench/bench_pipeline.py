@@ -4,7 +4,8 @@ Cases: the demo book cold (empty warehouse: seed, upload, full batch) and warm (
 batch again on the built warehouse), then 100 and 1,000 synthetic portfolios of 50
 positions each (rows drawn from the demo book with scaled quantities).
 ``--without-book`` skips the book-analytics step (factor risk model, stress, liquidity,
-benchmark and rolling metrics) to measure what it costs.
+benchmark and rolling metrics) and its marts (``marts/book``, ``marts/exposures``) to
+measure what they cost.
 Run: ``.venv/bin/python bench/bench_pipeline.py [--sizes 100 1000] [--kinds duckdb postgres]
 [--without-book] [--skip-demo]``
 """
@@ -24,6 +25,7 @@ import pandas as pd
 import psycopg
 
 from flows import steps
+from flows.dbt_runner import run_dbt
 from flows.demo import DEMO_BOOKS, load_demo_books
 from flows.pipeline import run_pipeline
 from ingest.config import Settings
@@ -32,6 +34,7 @@ from ingest.warehouse import Warehouse
 
 AS_OF = dt.date(2026, 11, 20)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+BOOK_MARTS = ["path:dbt_project/models/marts/book", "path:dbt_project/models/marts/exposures"]
 
 
 def fresh_settings(kind: str, directory: Path) -> Settings:
@@ -123,6 +126,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.without_book:
         steps.run_book_risk_step = lambda *a, **k: {"skipped": True}
+        steps.dbt_stage2_step = lambda settings: run_dbt(
+            ["build", "--select", "tag:stage2", "--exclude", *BOOK_MARTS], settings)
     with tempfile.TemporaryDirectory() as directory:
         results = {kind: bench_kind(kind, args.sizes, Path(directory), not args.skip_demo)
                    for kind in args.kinds}

@@ -83,9 +83,10 @@ def _stress(inputs: BookInputs, positions: pd.DataFrame, loadings: pd.DataFrame,
     position_pnl = pd.concat([library_pnl, replay_pnl], ignore_index=True)
     results = aggregate_stress(position_pnl, positions, inputs.tags, inputs.equity)
     library = moves.assign(kind="library", vol_shift=shifts,
-                           description=[s.description for s in SCENARIOS])
+                           description=[s.description for s in SCENARIOS],
+                           source=[s.source for s in SCENARIOS])
     replay = replay_moves.assign(
-        kind="replay", vol_shift=0.0,
+        kind="replay", vol_shift=0.0, source="the warehouse's own factor history",
         description="worst " + replay_moves["horizon_days"].astype(str)
         + "-day factor window of the loaded history")
     scenarios = pd.concat([library, replay]).rename_axis("scenario").reset_index()

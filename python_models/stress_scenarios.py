@@ -56,20 +56,26 @@ class Scenario:
 
     name: str
     description: str
+    source: str
     shocks: dict[str, float] = field(default_factory=dict)
     vol_shift: float = 0.0
 
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("crash_2020", "2020-style crash: S&P 500 -33.9 % (2020-02-19 to 2020-03-23), "
-             "VIX +47 points", {"SPY": -0.339}, 0.47),
+             "VIX +47 points", "S&P 500 closes 3,386.15 and 2,237.40 (S&P Dow Jones "
+             "Indices); Cboe VIX daily closes", {"SPY": -0.339}, 0.47),
     Scenario("rate_shock_2022", "2022-style rate shock: calendar-2022 total returns SPY "
              "-18.2 %, VUG -33.1 %, VTV -2.1 %, VIX +4.5 points",
-             {"SPY": -0.182, "VUG": -0.331, "VTV": -0.021}, 0.045),
+             "fund fact sheets (SPDR SPY, Vanguard VUG and VTV), calendar 2022; Cboe VIX "
+             "closes 17.22 and 21.67", {"SPY": -0.182, "VUG": -0.331, "VTV": -0.021}, 0.045),
     Scenario("volmageddon_2018", "2018-02-05 volatility spike: S&P 500 -4.1 %, VIX +20 "
-             "points", {"SPY": -0.041}, 0.20),
+             "points", "S&P 500 closes 2,762.13 and 2,648.94; Cboe VIX closes 17.31 and "
+             "37.32", {"SPY": -0.041}, 0.20),
     Scenario("momentum_reversal", "Stylised momentum crash: MTUM -10 %, VTV +5 %, market "
-             "flat", {"MTUM": -0.10, "VTV": 0.05, "SPY": 0.0}, 0.0),
+             "flat", "stylised after Daniel & Moskowitz, 'Momentum crashes', Journal of "
+             "Financial Economics 122(2), 2016", {"MTUM": -0.10, "VTV": 0.05, "SPY": 0.0},
+             0.0),
 )
 
 

@@ -22,19 +22,19 @@ from python_models.correlations import correlation_matrix
 from python_models.factor_model import FACTOR_WINDOW_RETURNS
 
 
-def _clean(value: Any) -> Any:
+def clean_value(value: Any) -> Any:
     """JSON-safe scalars: NaN → None, numpy → Python."""
     if hasattr(value, "item"):
         value = value.item()
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{k: _clean(v) for k, v in row.items() if k != "as_of_date"}
+def mart_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{k: clean_value(v) for k, v in row.items() if k != "as_of_date"}
             for row in conn.fetch_dicts(sql, params)]
 
 
-def _run(conn: Connection, mart: str, portfolio_id: int):
+def latest_run(conn: Connection, mart: str, portfolio_id: int):
     row = conn.fetch_one(f"select max(as_of_date) as d from marts.{mart} "
                          "where portfolio_id = :p", {"p": portfolio_id})
     return None if row is None else row["d"]
@@ -43,24 +43,24 @@ def _run(conn: Connection, mart: str, portfolio_id: int):
 def _matrix(frame: pd.DataFrame, value: str) -> list[list[float | None]]:
     wide = frame.pivot(index="factor", columns="factor_other", values=value)
     wide = wide.reindex(index=list(FACTORS), columns=list(FACTORS))
-    return [[_clean(float(v)) for v in row] for row in wide.to_numpy()]
+    return [[clean_value(float(v)) for v in row] for row in wide.to_numpy()]
 
 
 def factor_model(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | None:
     with warehouse.connect() as conn:
         consistent_reads(conn)
-        as_of = _run(conn, "fct_portfolio_factor_risk", portfolio_id)
+        as_of = latest_run(conn, "fct_portfolio_factor_risk", portfolio_id)
         if as_of is None:
             return None
         params = {"p": portfolio_id, "d": as_of}
         cov = conn.fetch_df("select * from marts.fct_factor_covariance where as_of_date = :d",
                             {"d": as_of})
-        risk = _rows(conn, "select * from marts.fct_portfolio_factor_risk "
+        risk = mart_rows(conn, "select * from marts.fct_portfolio_factor_risk "
                            "where portfolio_id = :p and as_of_date = :d", params)[0]
-        contributions = _rows(conn, "select * from marts.fct_factor_risk_contributions "
+        contributions = mart_rows(conn, "select * from marts.fct_factor_risk_contributions "
                                     "where portfolio_id = :p and as_of_date = :d "
                                     "order by factor", params)
-        securities = _rows(conn, (
+        securities = mart_rows(conn, (
             "select s.*, l.factor, l.loading from marts.fct_factor_model_securities s "
             "join marts.fct_factor_model_loadings l on l.symbol = s.symbol "
             "and l.as_of_date = s.as_of_date where s.as_of_date = :d and s.symbol in "
@@ -76,8 +76,8 @@ def factor_model(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | No
         "portfolio_id": portfolio_id, "as_of": as_of, "factors": list(FACTORS),
         "covariance": _matrix(cov, "covariance"), "correlation": _matrix(cov, "correlation"),
         "n_obs": int(first["n_obs"]) if first is not None else 0,
-        "window_start": _clean(first["window_start"]) if first is not None else None,
-        "window_end": _clean(first["window_end"]) if first is not None else None,
+        "window_start": clean_value(first["window_start"]) if first is not None else None,
+        "window_end": clean_value(first["window_end"]) if first is not None else None,
         "quality_flag": first["quality_flag"] if first is not None else "insufficient_data",
         "risk": risk, "contributions": contributions,
         "securities": list(by_symbol.values()), "conventions": FACTOR_MODEL_CONVENTIONS,
@@ -103,16 +103,16 @@ def _book_matrix(conn: Connection, portfolio_id: int, as_of) -> tuple[list, list
         index="price_date", columns="symbol", values="close", aggfunc="last").reindex(
         index=index, columns=symbols)
     corr, _ = correlation_matrix(simple_returns(closes))
-    return symbols, [[_clean(float(v)) for v in row] for row in corr.to_numpy()]
+    return symbols, [[clean_value(float(v)) for v in row] for row in corr.to_numpy()]
 
 
 def correlations(warehouse: Warehouse, portfolio_id: int, matrix: bool) -> dict | None:
     with warehouse.connect() as conn:
         consistent_reads(conn)
-        as_of = _run(conn, "fct_portfolio_factor_risk", portfolio_id)
+        as_of = latest_run(conn, "fct_portfolio_factor_risk", portfolio_id)
         if as_of is None:
             return None
-        pairs = _rows(conn, "select * from marts.fct_correlation_pairs where portfolio_id = :p "
+        pairs = mart_rows(conn, "select * from marts.fct_correlation_pairs where portfolio_id = :p "
                             "and as_of_date = :d order by rank", {"p": portfolio_id, "d": as_of})
         symbols, values = _book_matrix(conn, portfolio_id, as_of) if matrix else (None, None)
     return {"portfolio_id": portfolio_id, "as_of": as_of, "top_pairs": pairs,
@@ -122,15 +122,15 @@ def correlations(warehouse: Warehouse, portfolio_id: int, matrix: bool) -> dict 
 def concentration(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | None:
     with warehouse.connect() as conn:
         consistent_reads(conn)
-        as_of = _run(conn, "fct_portfolio_concentration", portfolio_id)
+        as_of = latest_run(conn, "fct_portfolio_concentration", portfolio_id)
         if as_of is None:
             return None
         params = {"p": portfolio_id, "d": as_of}
-        head = _rows(conn, "select * from marts.fct_portfolio_concentration "
+        head = mart_rows(conn, "select * from marts.fct_portfolio_concentration "
                            "where portfolio_id = :p and as_of_date = :d", params)[0]
-        liquidity = _rows(conn, "select * from marts.fct_portfolio_liquidity "
+        liquidity = mart_rows(conn, "select * from marts.fct_portfolio_liquidity "
                                 "where portfolio_id = :p and as_of_date = :d", params)
-        positions = _rows(conn, "select * from marts.fct_position_liquidity "
+        positions = mart_rows(conn, "select * from marts.fct_position_liquidity "
                                 "where portfolio_id = :p and as_of_date = :d "
                                 "order by days_to_liquidate desc, position_id", params)
     return {"portfolio_id": portfolio_id, "as_of": as_of, "concentration": head,
@@ -141,13 +141,13 @@ def concentration(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | N
 def benchmark(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | None:
     with warehouse.connect() as conn:
         consistent_reads(conn)
-        as_of = _run(conn, "fct_portfolio_benchmark_metrics", portfolio_id)
+        as_of = latest_run(conn, "fct_portfolio_benchmark_metrics", portfolio_id)
         if as_of is None:
             return None
         params = {"p": portfolio_id, "d": as_of}
-        metrics = _rows(conn, "select * from marts.fct_portfolio_benchmark_metrics "
+        metrics = mart_rows(conn, "select * from marts.fct_portfolio_benchmark_metrics "
                               "where portfolio_id = :p and as_of_date = :d", params)[0]
-        rolling = _rows(conn, "select * from marts.fct_portfolio_rolling_metrics "
+        rolling = mart_rows(conn, "select * from marts.fct_portfolio_rolling_metrics "
                               "where portfolio_id = :p and as_of_date = :d "
                               "order by metric_date", params)
     return {"portfolio_id": portfolio_id, "as_of": as_of, "benchmark": MARKET_FACTOR,

@@ -97,6 +97,7 @@ create table if not exists analytics.stress_scenarios (
     factor varchar not null,
     kind varchar not null,                 -- library | replay
     description varchar not null,
+    source varchar not null,               -- where the numbers come from
     factor_move double precision,          -- simple return, decimal
     shocked boolean not null,              -- false: E[f | shocked factors]
     vol_shift double precision not null,   -- absolute, annual decimal (0.10 = 10 pts)

@@ -16,6 +16,7 @@ final as (
         cast(factor as varchar) as factor,
         cast(kind as varchar) as kind,
         cast(description as varchar) as description,
+        cast(source as varchar) as source,
         cast(factor_move as double precision) as factor_move,
         cast(shocked as boolean) as shocked,
         cast(vol_shift as double precision) as vol_shift,
