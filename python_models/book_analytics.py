@@ -27,7 +27,7 @@ from python_models.stress_scenarios import SCENARIOS, scenario_moves, worst_wind
 
 BOOK_TABLES = ("factor_covariance", "factor_model_securities", "factor_model_loadings",
                "portfolio_factor_risk", "factor_risk_contributions", "correlation_pairs",
-               "stress_scenarios", "stress_results", "stress_position_results",
+               "stress_scenarios", "stress_results",
                "portfolio_concentration", "position_liquidity", "portfolio_liquidity",
                "portfolio_benchmark_metrics", "portfolio_rolling_metrics")
 
@@ -99,7 +99,7 @@ def _stress(inputs: BookInputs, positions: pd.DataFrame, loadings: pd.DataFrame,
                                 strict=True)]
     results = results.merge(worst[["portfolio_id", "scenario", "horizon_days"]],
                             on=["portfolio_id", "scenario"], how="left")
-    return scenarios, results, position_pnl
+    return scenarios, results
 
 
 def compute_book_analytics(inputs: BookInputs, annual_risk_free: float,
@@ -115,8 +115,7 @@ def compute_book_analytics(inputs: BookInputs, annual_risk_free: float,
         inputs.equity)
     corr, n_obs = correlation_matrix(returns.reindex(columns=underlyings))
     pairs = top_correlated_pairs(positions, corr, n_obs)
-    scenarios, stress_results, position_pnl = _stress(inputs, positions, loadings, cov.cov,
-                                                      factor_returns)
+    scenarios, stress_results = _stress(inputs, positions, loadings, cov.cov, factor_returns)
     liquidity_rows = position_liquidity(positions, average_daily_volume(inputs.volumes),
                                         participation)
     market = returns.reindex(columns=[MARKET_FACTOR])[MARKET_FACTOR]
@@ -130,7 +129,6 @@ def compute_book_analytics(inputs: BookInputs, annual_risk_free: float,
         "correlation_pairs": pairs,
         "stress_scenarios": scenarios,
         "stress_results": stress_results,
-        "stress_position_results": position_pnl,
         "portfolio_concentration": concentration(positions, inputs.equity),
         "position_liquidity": liquidity_rows,
         "portfolio_liquidity": portfolio_liquidity(

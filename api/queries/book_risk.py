@@ -34,6 +34,13 @@ def mart_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[s
             for row in conn.fetch_dicts(sql, params)]
 
 
+def portfolio_rows(conn: Connection, mart: str, params: dict[str, Any],
+                   order: str | None = None) -> list[dict[str, Any]]:
+    """Every row of ``marts.<mart>`` for portfolio ``:p`` on run ``:d``."""
+    return mart_rows(conn, f"select * from marts.{mart} where portfolio_id = :p and "
+                           f"as_of_date = :d{f' order by {order}' if order else ''}", params)
+
+
 def latest_run(conn: Connection, mart: str, portfolio_id: int):
     row = conn.fetch_one(f"select max(as_of_date) as d from marts.{mart} "
                          "where portfolio_id = :p", {"p": portfolio_id})
@@ -55,11 +62,8 @@ def factor_model(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | No
         params = {"p": portfolio_id, "d": as_of}
         cov = conn.fetch_df("select * from marts.fct_factor_covariance where as_of_date = :d",
                             {"d": as_of})
-        risk = mart_rows(conn, "select * from marts.fct_portfolio_factor_risk "
-                           "where portfolio_id = :p and as_of_date = :d", params)[0]
-        contributions = mart_rows(conn, "select * from marts.fct_factor_risk_contributions "
-                                    "where portfolio_id = :p and as_of_date = :d "
-                                    "order by factor", params)
+        risk = portfolio_rows(conn, "fct_portfolio_factor_risk", params)[0]
+        contributions = portfolio_rows(conn, "fct_factor_risk_contributions", params, "factor")
         securities = mart_rows(conn, (
             "select s.*, l.factor, l.loading from marts.fct_factor_model_securities s "
             "join marts.fct_factor_model_loadings l on l.symbol = s.symbol "
@@ -112,8 +116,8 @@ def correlations(warehouse: Warehouse, portfolio_id: int, matrix: bool) -> dict 
         as_of = latest_run(conn, "fct_portfolio_factor_risk", portfolio_id)
         if as_of is None:
             return None
-        pairs = mart_rows(conn, "select * from marts.fct_correlation_pairs where portfolio_id = :p "
-                            "and as_of_date = :d order by rank", {"p": portfolio_id, "d": as_of})
+        pairs = portfolio_rows(conn, "fct_correlation_pairs", {"p": portfolio_id, "d": as_of},
+                               "rank")
         symbols, values = _book_matrix(conn, portfolio_id, as_of) if matrix else (None, None)
     return {"portfolio_id": portfolio_id, "as_of": as_of, "top_pairs": pairs,
             "symbols": symbols, "matrix": values, "conventions": CORRELATION_CONVENTIONS}
@@ -126,13 +130,10 @@ def concentration(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | N
         if as_of is None:
             return None
         params = {"p": portfolio_id, "d": as_of}
-        head = mart_rows(conn, "select * from marts.fct_portfolio_concentration "
-                           "where portfolio_id = :p and as_of_date = :d", params)[0]
-        liquidity = mart_rows(conn, "select * from marts.fct_portfolio_liquidity "
-                                "where portfolio_id = :p and as_of_date = :d", params)
-        positions = mart_rows(conn, "select * from marts.fct_position_liquidity "
-                                "where portfolio_id = :p and as_of_date = :d "
-                                "order by days_to_liquidate desc, position_id", params)
+        head = portfolio_rows(conn, "fct_portfolio_concentration", params)[0]
+        liquidity = portfolio_rows(conn, "fct_portfolio_liquidity", params)
+        positions = portfolio_rows(conn, "fct_position_liquidity", params,
+                                   "days_to_liquidate desc, position_id")
     return {"portfolio_id": portfolio_id, "as_of": as_of, "concentration": head,
             "liquidity": liquidity[0] if liquidity else {}, "positions": positions,
             "conventions": CONCENTRATION_CONVENTIONS}
@@ -145,11 +146,8 @@ def benchmark(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | None:
         if as_of is None:
             return None
         params = {"p": portfolio_id, "d": as_of}
-        metrics = mart_rows(conn, "select * from marts.fct_portfolio_benchmark_metrics "
-                              "where portfolio_id = :p and as_of_date = :d", params)[0]
-        rolling = mart_rows(conn, "select * from marts.fct_portfolio_rolling_metrics "
-                              "where portfolio_id = :p and as_of_date = :d "
-                              "order by metric_date", params)
+        metrics = portfolio_rows(conn, "fct_portfolio_benchmark_metrics", params)[0]
+        rolling = portfolio_rows(conn, "fct_portfolio_rolling_metrics", params, "metric_date")
     return {"portfolio_id": portfolio_id, "as_of": as_of, "benchmark": MARKET_FACTOR,
             "metrics": metrics, "rolling": rolling, "conventions": BENCHMARK_CONVENTIONS}
 

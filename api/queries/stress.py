@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from api.queries.book_risk import clean_value, latest_run, mart_rows
+from api.queries.book_risk import clean_value, latest_run, mart_rows, portfolio_rows
 from api.schemas.stress import STRESS_CONVENTIONS
 from ingest.warehouse import Connection, Warehouse
 from python_models.conventions import FACTORS
@@ -102,9 +102,7 @@ def scenario_library(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] 
         if as_of is None:
             return None
         params = {"p": portfolio_id, "d": as_of}
-        results = pd.DataFrame(mart_rows(conn, "select * from marts.fct_stress_results "
-                                           "where portfolio_id = :p and as_of_date = :d",
-                                     params))
+        results = pd.DataFrame(portfolio_rows(conn, "fct_stress_results", params))
         moves = mart_rows(conn, "select * from marts.fct_stress_scenarios where as_of_date = :d "
                             "and (kind = 'library' or scenario in (select scenario from "
                             "marts.fct_stress_results where portfolio_id = :p and "

@@ -123,18 +123,6 @@ create table if not exists analytics.stress_results (
     primary key (as_of_date, portfolio_id, scenario, level, group_name)
 );
 
-create table if not exists analytics.stress_position_results (
-    as_of_date date not null,
-    portfolio_id bigint not null,
-    scenario varchar not null,
-    position_id bigint not null,
-    underlying_return double precision,    -- b . m
-    pnl double precision,                  -- dollars
-    method varchar not null,               -- linear | black_scholes | delta_fallback | not_computable
-    computed_at timestamp not null,
-    primary key (as_of_date, scenario, position_id)
-);
-
 -- concentration: per name (underlying) on delta-adjusted exposure.
 create table if not exists analytics.portfolio_concentration (
     as_of_date date not null,

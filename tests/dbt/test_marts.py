@@ -30,7 +30,7 @@ TABLES = {
     "intermediate.int_position_values_daily": "position_id, valuation_date",
     "intermediate.int_portfolio_values_daily": "portfolio_id, snapshot_date",
     "marts.fct_group_exposures_daily": "portfolio_id, snapshot_date, grouping, group_name",
-    "marts.fct_position_weights_daily": "position_id, valuation_date",
+    "marts.fct_position_weights": "position_id",
 }
 POSITION_COLUMNS = ("price", "previous_price", "market_value", "exposure", "cost_basis",
                     "unrealized_pnl", "daily_pnl", "mtd_pnl", "ytd_pnl")
@@ -224,7 +224,12 @@ def test_group_exposures_and_weights_match_plain_python(build):
             assert row[column] == pytest.approx(value, abs=TOLERANCE, rel=0), column
         assert row["net_of_equity"] == pytest.approx(
             want["net_exposure"] / row["equity"], rel=1e-12)
-    weight_rows = build["marts.fct_position_weights_daily"]
+    weight_rows = build["marts.fct_position_weights"]
+    last = {}
+    for portfolio_id, day in equity:
+        last[portfolio_id] = max(day, last.get(portfolio_id, day))
+    portfolio_of = {p[0]: p[1] for p in dataset.POSITIONS}
+    weights = {key: w for key, w in weights.items() if key[1] == last[portfolio_of[key[0]]]}
     assert {(r["position_id"], r["valuation_date"]) for r in weight_rows} == set(weights)
     for row in weight_rows:
         exposure_weight, mv_weight = weights[(row["position_id"], row["valuation_date"])]
