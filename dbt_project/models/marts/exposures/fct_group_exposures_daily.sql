@@ -14,6 +14,9 @@
       book's long / short / gross / net of fct_portfolio_snapshots on every day.
 -#}
 
+{{ config(pre_hook="{{ bulk_aggregation_settings([ref('int_position_values_daily'),
+    ref('int_portfolio_values_daily'), ref('int_positions_enriched')]) }}") }}
+
 with
 
 position_values as (
