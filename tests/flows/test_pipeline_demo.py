@@ -14,8 +14,8 @@ import exchange_calendars as xcals
 import pandas as pd
 import pytest
 
+from api.demo import load_demo_books
 from flows.book_risk_step import run_book_risk_step
-from flows.demo import load_demo_books
 from flows.pipeline import run_pipeline
 from ingest.warehouse import Warehouse
 from tests.conftest import dispose_settings, make_settings

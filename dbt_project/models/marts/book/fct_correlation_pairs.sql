@@ -4,20 +4,20 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('correlation_pairs') }}
+    {{ latest_analytics_run(ref('stg_analytics__correlation_pairs')) }}
 
 ),
 
 final as (
 
     select
-        cast(as_of_date as date) as as_of_date,
-        cast(portfolio_id as bigint) as portfolio_id,
-        cast(rank as integer) as rank,
-        cast(symbol_a as varchar) as symbol_a,
-        cast(symbol_b as varchar) as symbol_b,
-        cast(correlation as double precision) as correlation,
-        cast(n_obs as integer) as n_obs
+        as_of_date,
+        portfolio_id,
+        rank,
+        symbol_a,
+        symbol_b,
+        correlation,
+        n_obs
 
     from source_rows
 

@@ -4,22 +4,22 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('factor_covariance') }}
+    {{ latest_analytics_run(ref('stg_analytics__factor_covariance')) }}
 
 ),
 
 final as (
 
     select
-        cast(as_of_date as date) as as_of_date,
-        cast(factor as varchar) as factor,
-        cast(factor_other as varchar) as factor_other,
-        cast(covariance as double precision) as covariance,
-        cast(correlation as double precision) as correlation,
-        cast(n_obs as integer) as n_obs,
-        cast(window_start as date) as window_start,
-        cast(window_end as date) as window_end,
-        cast(quality_flag as varchar) as quality_flag
+        as_of_date,
+        factor,
+        factor_other,
+        covariance,
+        correlation,
+        n_obs,
+        window_start,
+        window_end,
+        quality_flag
 
     from source_rows
 

@@ -4,17 +4,17 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('factor_model_loadings') }}
+    {{ latest_analytics_run(ref('stg_analytics__factor_model_loadings')) }}
 
 ),
 
 final as (
 
     select
-        cast(as_of_date as date) as as_of_date,
-        cast(symbol as varchar) as symbol,
-        cast(factor as varchar) as factor,
-        cast(loading as double precision) as loading
+        as_of_date,
+        symbol,
+        factor,
+        loading
 
     from source_rows
 

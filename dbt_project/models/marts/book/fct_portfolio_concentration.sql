@@ -4,27 +4,27 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('portfolio_concentration') }}
+    {{ latest_analytics_run(ref('stg_analytics__portfolio_concentration')) }}
 
 ),
 
 final as (
 
     select
-        cast(as_of_date as date) as as_of_date,
-        cast(portfolio_id as bigint) as portfolio_id,
-        cast(equity as double precision) as equity,
-        cast(n_names as integer) as n_names,
-        cast(n_positions_excluded as integer) as n_positions_excluded,
-        cast(top5_weight as double precision) as top5_weight,
-        cast(top10_weight as double precision) as top10_weight,
-        cast(herfindahl as double precision) as herfindahl,
-        cast(effective_names as double precision) as effective_names,
-        cast(largest_name as varchar) as largest_name,
-        cast(largest_name_weight as double precision) as largest_name_weight,
-        cast(largest_sector as varchar) as largest_sector,
-        cast(largest_sector_weight as double precision) as largest_sector_weight,
-        cast(largest_sector_gross_weight as double precision) as largest_sector_gross_weight
+        as_of_date,
+        portfolio_id,
+        equity,
+        n_names,
+        n_positions_excluded,
+        top5_weight,
+        top10_weight,
+        herfindahl,
+        effective_names,
+        largest_name,
+        largest_name_weight,
+        largest_sector,
+        largest_sector_weight,
+        largest_sector_gross_weight
 
     from source_rows
 

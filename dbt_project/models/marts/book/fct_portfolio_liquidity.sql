@@ -4,22 +4,22 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('portfolio_liquidity') }}
+    {{ latest_analytics_run(ref('stg_analytics__portfolio_liquidity')) }}
 
 ),
 
 final as (
 
     select
-        cast(as_of_date as date) as as_of_date,
-        cast(portfolio_id as bigint) as portfolio_id,
-        cast(participation_rate as double precision) as participation_rate,
-        cast(max_days_to_liquidate as double precision) as max_days_to_liquidate,
-        cast(weighted_days_to_liquidate as double precision) as weighted_days_to_liquidate,
-        cast(liquid_1d_fraction as double precision) as liquid_1d_fraction,
-        cast(n_positions as integer) as n_positions,
-        cast(n_no_volume as integer) as n_no_volume,
-        cast(market_value_no_volume as double precision) as market_value_no_volume
+        as_of_date,
+        portfolio_id,
+        participation_rate,
+        max_days_to_liquidate,
+        weighted_days_to_liquidate,
+        liquid_1d_fraction,
+        n_positions,
+        n_no_volume,
+        market_value_no_volume
 
     from source_rows
 

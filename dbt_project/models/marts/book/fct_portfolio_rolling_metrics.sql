@@ -4,20 +4,20 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('portfolio_rolling_metrics') }}
+    {{ latest_analytics_run(ref('stg_analytics__portfolio_rolling_metrics')) }}
 
 ),
 
 final as (
 
     select
-        cast(as_of_date as date) as as_of_date,
-        cast(portfolio_id as bigint) as portfolio_id,
-        cast(metric_date as date) as metric_date,
-        cast(window_returns as integer) as window_returns,
-        cast(rolling_volatility as double precision) as rolling_volatility,
-        cast(rolling_sharpe as double precision) as rolling_sharpe,
-        cast(rolling_beta as double precision) as rolling_beta
+        as_of_date,
+        portfolio_id,
+        metric_date,
+        window_returns,
+        rolling_volatility,
+        rolling_sharpe,
+        rolling_beta
 
     from source_rows
 

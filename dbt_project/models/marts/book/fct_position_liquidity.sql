@@ -4,24 +4,24 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('position_liquidity') }}
+    {{ latest_analytics_run(ref('stg_analytics__position_liquidity')) }}
 
 ),
 
 final as (
 
     select
-        cast(as_of_date as date) as as_of_date,
-        cast(position_id as bigint) as position_id,
-        cast(portfolio_id as bigint) as portfolio_id,
-        cast(symbol as varchar) as symbol,
-        cast(units as double precision) as units,
-        cast(adv as double precision) as adv,
-        cast(adv_sessions as integer) as adv_sessions,
-        cast(pct_of_adv as double precision) as pct_of_adv,
-        cast(days_to_liquidate as double precision) as days_to_liquidate,
-        cast(participation_rate as double precision) as participation_rate,
-        cast(liquidity_flag as varchar) as liquidity_flag
+        as_of_date,
+        position_id,
+        portfolio_id,
+        symbol,
+        units,
+        adv,
+        adv_sessions,
+        pct_of_adv,
+        days_to_liquidate,
+        participation_rate,
+        liquidity_flag
 
     from source_rows
 

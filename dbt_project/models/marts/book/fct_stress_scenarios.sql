@@ -4,25 +4,25 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('stress_scenarios') }}
+    {{ latest_analytics_run(ref('stg_analytics__stress_scenarios')) }}
 
 ),
 
 final as (
 
     select
-        cast(as_of_date as date) as as_of_date,
-        cast(scenario as varchar) as scenario,
-        cast(factor as varchar) as factor,
-        cast(kind as varchar) as kind,
-        cast(description as varchar) as description,
-        cast(source as varchar) as source,
-        cast(factor_move as double precision) as factor_move,
-        cast(shocked as boolean) as shocked,
-        cast(vol_shift as double precision) as vol_shift,
-        cast(horizon_days as integer) as horizon_days,
-        cast(window_start as date) as window_start,
-        cast(window_end as date) as window_end
+        as_of_date,
+        scenario,
+        factor,
+        kind,
+        description,
+        source,
+        factor_move,
+        shocked,
+        vol_shift,
+        horizon_days,
+        window_start,
+        window_end
 
     from source_rows
 
