@@ -25,7 +25,18 @@ from api import API_PREFIX
 from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.errors import BodySizeLimitMiddleware, install_error_handlers
 from api.request_state import start_listener, stop_listener
-from api.routes import admin, auth, batch_runs, portfolio, positions, prices, risk, tags
+from api.routes import (
+    admin,
+    auth,
+    batch_runs,
+    book_risk,
+    exposures,
+    portfolio,
+    positions,
+    prices,
+    risk,
+    tags,
+)
 from api.schemas.common import Envelope, ok
 from api.security import LoginRateLimiter
 from ingest.config import Settings, get_settings
@@ -92,7 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, portfolio, positions, tags, prices, risk, admin, batch_runs):
+    for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,
+                   admin, batch_runs):
         api.include_router(module.router)
 
     @api.get("/health", response_model=Envelope[dict], tags=["health"],
