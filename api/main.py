@@ -28,7 +28,19 @@ from api.errors import BodySizeLimitMiddleware, install_error_handlers
 from api.live.hub import EventHub
 from api.live.sources import start_live_sources
 from api.request_state import start_listener, stop_listener
-from api.routes import admin, auth, batch_runs, portfolio, positions, prices, risk, tags, ws
+from api.routes import (
+    admin,
+    auth,
+    batch_runs,
+    book_risk,
+    exposures,
+    portfolio,
+    positions,
+    prices,
+    risk,
+    tags,
+    ws,
+)
 from api.schemas.common import Envelope, ok
 from api.security import LoginRateLimiter
 from ingest.config import Settings, get_settings
@@ -99,7 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, portfolio, positions, tags, prices, risk, admin, batch_runs, ws):
+    for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,
+                   admin, batch_runs, ws):
         api.include_router(module.router)
 
     @api.get("/health", response_model=Envelope[dict], tags=["health"],
