@@ -23,7 +23,7 @@ PASSWORDS = {"demo_user_1": "demo123", "demo_user_2": "demo123", "demo_admin": "
 
 
 CHARTS = ["chart-equity", "chart-drawdown", "chart-exposures", "chart-greeks", "chart-factors",
-          "chart-var-positions", "chart-var-tags"]
+          "chart-var-positions", "chart-var-tags", "chart-exposure-groups"]
 
 _CHART_STATE = """(id) => {
   const canvas = document.getElementById(id);

@@ -288,11 +288,11 @@ def test_keyboard_and_labels(dashboard):
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
     links = []
-    for _ in range(7):
+    for _ in range(8):
         page.keyboard.press("Tab")
         links.append(page.evaluate("() => document.activeElement.getAttribute('href')"))
     assert links == ["#overview", "#history", "#positions", "#greeks", "#factors", "#risk",
-                     "#upload"]
+                     "#depth", "#upload"]
     page.keyboard.press("Enter")
     assert page.evaluate("() => location.hash") == "#upload"
     log.assert_clean()
@@ -308,6 +308,46 @@ def test_formatting_in_the_browser(dashboard):
     }""")
     assert shown == ["$1,234,568", "-$5", "—", "+$1,234", "-$1,235", "$0", "1.23%", "-10.0%",
                      "123.0 bp", "1,234.57", "$12.35", "short", "long", "flat"]
+    log.assert_clean()
+
+
+@pytest.mark.parametrize("by", ["tag", "asset_type", "sector"])
+def test_exposures_by_group_match_the_api(dashboard, by):
+    env, page, log = dashboard
+    page.select_option("#exposure-by", by)
+    page.wait_for_selector(f"#exposures-table[data-by='{by}']")
+    report = api(env, "/api/v1/risk/exposures", by=by)
+    rows = page.eval_on_selector_all("#exposures-table tbody tr", """rows => rows.map(r =>
+        [r.dataset.group, r.children[4].textContent])""")
+    assert rows == [[g["group_name"], money(g["net_exposure"])] for g in report["groups"]]
+    drawn = chart_state(page, "chart-exposure-groups")["datasets"][0]["data"]
+    assert drawn == [g["net_exposure"] for g in report["groups"]]
+    if by != "tag":  # sectors and asset types partition the book: they sum to its net
+        net = api(env, "/api/v1/portfolio")["net_exposure"]
+        assert sum(drawn) == pytest.approx(net, rel=1e-9)
+    log.assert_clean()
+
+
+def test_stress_test_from_the_page(dashboard):
+    env, page, log = dashboard
+    page.fill("#stress-shocks input[name=SPY]", "-10")
+    page.fill("#stress-shocks input[name=VUG]", "-5")
+    page.fill("#stress-vol", "10")
+    page.click("#stress-form button[type=submit]")
+    page.wait_for_selector("#stress-total[data-value]")
+    expected = ok_data(env.client.post(
+        "/api/v1/risk/stress", headers=env.headers("demo_user_1"),
+        json={"shocks": {"SPY": -0.10, "VUG": -0.05}, "vol_shift": 0.10}))
+    assert float(page.get_attribute("#stress-total", "data-value")) == pytest.approx(
+        expected["total"]["pnl"], rel=1e-12)
+    assert pnl(expected["total"]["pnl"]) in page.text_content("#stress-total")
+    sectors = chart_state(page, "chart-stress-sectors")["datasets"][0]["data"]
+    assert sum(sectors) == pytest.approx(expected["total"]["pnl"], rel=1e-9)  # a partition
+    moves = dict(page.eval_on_selector_all("#stress-moves tbody tr", """rows => rows.map(r =>
+        [r.dataset.factor, r.children[2].textContent])"""))
+    assert moves["SPY"] == moves["VUG"] == "shocked"
+    assert {f for f, given in moves.items() if given == "implied"} == {
+        "MTUM", "VTV", "QUAL", "IWM", "SPLV"}
     log.assert_clean()
 
 

@@ -5,6 +5,7 @@
 import { byId, guarded } from "./dom.js";
 import { LiveChannel } from "./live.js";
 import { FactorsPanel } from "./panels/factors.js";
+import { ExposuresPanel, StressPanel } from "./panels/depth.js";
 import { GreeksPanel } from "./panels/greeks.js";
 import { renderHistory } from "./panels/history.js";
 import { renderMetrics } from "./panels/metrics.js";
@@ -55,6 +56,8 @@ export function createDetails(app) {
   });
   const greeks = new GreeksPanel(api);
   const factors = new FactorsPanel();
+  const exposures = new ExposuresPanel(api);
+  new StressPanel(api); // runs on its form's submit
   const upload = new UploadPanel(api, live, {
     announce,
     onAccepted: (accepted) => {
@@ -81,6 +84,7 @@ export function createDetails(app) {
         positions.setTags(await after(api.get("/tags")))),
       positions.load(painted),
       greeks.load(painted),
+      exposures.load(painted),
       guarded("factors-problem", "Factors", async () =>
         factors.render(await after(api.get("/risk/factors")))),
       guarded("risk-problem", "Risk metrics", async () =>
