@@ -24,7 +24,19 @@ from fastapi.staticfiles import StaticFiles
 from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.data_version import start_listener, stop_listener
 from api.errors import BodySizeLimitMiddleware, install_error_handlers
-from api.routes import admin, auth, batch_runs, portfolio, positions, prices, risk, tags
+from api.routes import (
+    admin,
+    auth,
+    batch_runs,
+    exports,
+    modeling,
+    portfolio,
+    positions,
+    prices,
+    risk,
+    scenarios,
+    tags,
+)
 from api.schemas.common import Envelope, ok
 from api.security import LoginRateLimiter
 from ingest.config import Settings, get_settings
@@ -92,7 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, portfolio, positions, tags, prices, risk, admin, batch_runs):
+    for module in (auth, portfolio, positions, tags, prices, risk, admin, batch_runs, exports,
+                   scenarios, modeling):
         api.include_router(module.router)
 
     @api.get("/health", response_model=Envelope[dict], tags=["health"],

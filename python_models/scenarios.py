@@ -25,10 +25,10 @@ Scenario P&L of a position (dollars, signed, gain > 0):
   + ρ · 100 (r′ − r), with dS = S s / 100 — second order in spot, first order in volatility,
   time and rate. For a pure spot shift its error is O(s³).
 
-Book value at a scenario = Σ exposure (every position at its mark) + Σ P&L of the
-revalued positions. Positions whose base Greeks are the design's fallback values (no σ,
-no close, expired) cannot be revalued: they are held at their mark, left out of both
-P&L columns and counted (``n_not_revalued``).
+Book value at a scenario = Σ exposure (every position at its mark; a position without a
+mark counts 0) + Σ P&L of the revalued positions. Positions whose base Greeks are the
+design's fallback values (no σ, no close, expired) cannot be revalued: they are held at
+their mark, left out of both P&L columns and listed (``not_revalued``).
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def pnl_grid(book: pd.DataFrame, spot_shifts_pct: ArrayLike, vol_shifts_pts: Arr
               + position_greek("rho") * 100.0 * (new_rate - base_rate))
     pnl_full = full.sum(axis=2).reshape(-1)
     pnl_approx = np.broadcast_to(approx, full.shape).sum(axis=2).reshape(-1)
-    book_value = float(book["exposure"].to_numpy(float).sum())
+    book_value = float(np.nansum(book["exposure"].to_numpy(float)))
     cells = pd.DataFrame({
         "spot_shift_pct": np.repeat(spot_shifts, len(vol_shifts)),
         "vol_shift_pts": np.tile(vol_shifts, len(spot_shifts)),
