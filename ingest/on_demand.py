@@ -14,12 +14,7 @@ from collections.abc import Sequence
 
 from ingest.config import Settings
 from ingest.market_data import expand_symbols, load_market_data
-from ingest.warehouse import Warehouse
-
-
-def _in_list(symbols: Sequence[str]) -> tuple[str, dict[str, str]]:
-    names = [f"s_{i}" for i in range(len(symbols))]
-    return "(" + ", ".join(f":{n}" for n in names) + ")", dict(zip(names, symbols, strict=True))
+from ingest.warehouse import Warehouse, in_list
 
 
 def missing_history(warehouse: Warehouse, symbols: Sequence[str], start: dt.date,
@@ -29,7 +24,7 @@ def missing_history(warehouse: Warehouse, symbols: Sequence[str], start: dt.date
     wanted = expand_symbols(symbols)
     if not wanted:
         return []
-    clause, params = _in_list(wanted)
+    clause, params = in_list("s", wanted)
     with warehouse.connect() as conn:
         found = {row[0] for row in conn.fetchall(
             f"select s.symbol from raw.securities s where s.symbol in {clause} and exists "

@@ -12,7 +12,7 @@ A trade is an object with the columns
 - ``position_id`` — optional: the book position the trade resizes or removes.
 
 Every problem names its row (the trade's place in the request, from 1) and column, in
-the CSV upload's style (:class:`ingest.csv_positions.CsvProblem`); a request with any
+the CSV upload's style (:class:`ingest.csv_problems.CsvProblem`); a request with any
 problem is refused whole.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ingest.csv_positions import CsvProblem
+from ingest.csv_problems import CsvProblem
 from ingest.occ import SymbolError, parse_symbol
 
 TRADE_COLUMNS = ("symbol", "quantity", "price", "position_id")

@@ -41,9 +41,11 @@ POSITION_GREEK_COLUMNS = ("spot", "strike", "expiry_date", "days_to_expiry", "vo
 
 
 def number(value: Any) -> Any:
-    """JSON-safe: NaN / NA → None, numpy scalars → Python."""
+    """JSON-safe: NaN / NA / NaT → None, numpy scalars → Python, Timestamps → dates."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
     return value.item() if hasattr(value, "item") else value
 
 
@@ -111,7 +113,8 @@ def _positions(risk: dict[str, pd.DataFrame], current: pd.DataFrame, pro: pd.Dat
         greek_row = greeks.loc[(side, position_id)]
         rows.append({
             "position_id": None if position_id < 0 else int(position_id),
-            "symbol": terms.at[position_id, "symbol"], "status": status,
+            "symbol": terms.at[position_id, "symbol"],
+            "underlying_symbol": terms.at[position_id, "underlying_symbol"], "status": status,
             "quantity": compared(quantity["current"], quantity["pro_forma"]),
             "greeks_book": "pro_forma" if side == PRO_FORMA_BOOK else "current",
             **{name: number(greek_row[name]) for name in POSITION_GREEK_COLUMNS},

@@ -75,7 +75,7 @@ def _freeze(conn: Connection, session_id: str, portfolio_id: int, as_of: dt.date
     conn.execute(
         "insert into app.modeling_session_positions (session_id, position_id, symbol, "
         "quantity, entry_price, entry_date, price) "
-        "select :s, g.position_id, g.symbol, g.quantity, d.entry_price, d.entry_date, v.price "
+        "select cast(:s as varchar), g.position_id, g.symbol, g.quantity, d.entry_price, d.entry_date, v.price "
         "from marts.fct_position_greeks g "
         "join marts.dim_positions d on d.position_id = g.position_id "
         "left join marts.fct_position_values_daily v on v.position_id = g.position_id "
@@ -83,15 +83,15 @@ def _freeze(conn: Connection, session_id: str, portfolio_id: int, as_of: dt.date
         "where g.portfolio_id = :p and g.as_of_date = :d", params)
     conn.execute(
         "insert into app.modeling_session_position_tags (session_id, position_id, tag_id, "
-        "tag_name) select :s, pt.position_id, t.id, t.name from app.position_tags pt "
+        "tag_name) select cast(:s as varchar), pt.position_id, t.id, t.name from app.position_tags pt "
         "join app.tags t on t.id = pt.tag_id join app.modeling_session_positions sp "
         "on sp.position_id = pt.position_id and sp.session_id = :s", {"s": session_id})
     factors, factor_params = in_list("f", list(FACTORS))
     conn.execute(
         "insert into app.modeling_session_securities (session_id, symbol, asset_type, "
         "underlying_symbol, option_type, strike, expiry_date, short_interest, origin, "
-        "added_at) select :s, symbol, asset_type, underlying_symbol, option_type, strike, "
-        "expiry_date, short_interest, 'batch', :now from raw.securities where symbol in "
+        "added_at) select cast(:s as varchar), symbol, asset_type, underlying_symbol, option_type, strike, "
+        "expiry_date, short_interest, 'batch', cast(:now as timestamp) from raw.securities where symbol in "
         "(select symbol from app.modeling_session_positions where session_id = :s "
         " union select r.underlying_symbol from raw.securities r join "
         " app.modeling_session_positions sp on sp.symbol = r.symbol and sp.session_id = :s "
@@ -102,7 +102,7 @@ def _freeze(conn: Connection, session_id: str, portfolio_id: int, as_of: dt.date
         "order by session_date desc limit :n", {"d": as_of, "n": CLOSES_NEEDED})][::-1]
     conn.execute(
         "insert into app.modeling_session_closes (session_id, symbol, price_date, close) "
-        "select :s, p.symbol, p.price_date, p.close from raw.prices_daily p "
+        "select cast(:s as varchar), p.symbol, p.price_date, p.close from raw.prices_daily p "
         "join app.modeling_session_securities ss on ss.symbol = p.symbol "
         "and ss.session_id = :s where p.price_date >= :start and p.price_date <= :d",
         {"s": session_id, "start": days[0] if days else as_of, "d": as_of})
@@ -145,7 +145,10 @@ def create_session(warehouse: Warehouse, settings: Settings, user_id: int, portf
              "equity": None if snapshot is None else snapshot["equity"],
              "value": None if snapshot is None else snapshot["portfolio_value"],
              "rate": rate, "now": now})
-        return read_session(conn, settings, user_id, session_id, touch=False)
+        row = read_session(conn, settings, user_id, session_id, touch=False)
+        count = conn.fetch_one("select count(*) as n from app.modeling_session_positions "
+                               "where session_id = :s", {"s": session_id})
+    return public(row, settings, n_positions=int(count["n"]), n_trades=0)
 
 
 def read_session(conn: Connection, settings: Settings, user_id: int, session_id: str,

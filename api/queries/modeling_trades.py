@@ -24,7 +24,7 @@ from api.queries.common import in_list
 from api.queries.modeling_sessions import read_session, utc_now
 from api.queries.modeling_state import SessionState, read_trades, session_state
 from ingest.config import Settings
-from ingest.csv_positions import CsvProblem
+from ingest.csv_problems import CsvProblem
 from ingest.market_data import expand_symbols
 from ingest.on_demand import load_on_demand, missing_history
 from ingest.trades import Trade, TradeValidationError, validate_trade, validate_trades
@@ -86,14 +86,14 @@ def _add_securities(warehouse: Warehouse, settings: Settings, row: dict[str, Any
         conn.execute(
             "insert into app.modeling_session_securities (session_id, symbol, asset_type, "
             "underlying_symbol, option_type, strike, expiry_date, short_interest, origin, "
-            "added_at) select :s, symbol, asset_type, underlying_symbol, option_type, strike, "
+            "added_at) select cast(:s as varchar), symbol, asset_type, underlying_symbol, option_type, strike, "
             f"expiry_date, short_interest, case when symbol in {fetched} then 'fetched' "
-            f"else 'stored_history' end, :now from raw.securities where symbol in {clause} "
+            f"else 'stored_history' end, cast(:now as timestamp) from raw.securities where symbol in {clause} "
             f"and symbol not in {known}",
             {"s": row["id"], "now": utc_now(), **params, **fetched_params})
         conn.execute(
             "insert into app.modeling_session_closes (session_id, symbol, price_date, close) "
-            "select :s, symbol, price_date, close from raw.prices_daily "
+            "select cast(:s as varchar), symbol, price_date, close from raw.prices_daily "
             f"where symbol in {clause} and price_date >= :start and price_date <= :end "
             "and symbol not in (select symbol from app.modeling_session_closes "
             "where session_id = :s)", {"s": row["id"], "start": start, "end": end, **params})

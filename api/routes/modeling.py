@@ -27,7 +27,7 @@ from api.schemas.modeling import (
     TradePublic,
     TradesCreate,
 )
-from ingest.csv_positions import problem_dicts
+from ingest.csv_problems import problem_dicts
 from ingest.trades import TradeValidationError
 
 router = APIRouter(prefix="/modeling/sessions", tags=["modeling"])

@@ -48,7 +48,7 @@ def test_every_problem_is_listed_by_row_and_column():
         (6, "symbol"), (6, "quantity"),
         (7, None),
     ]
-    messages = dict(((row, column), message) for row, column, message in found)
+    messages = {(row, column): message for row, column, message in found}
     assert "did you mean 'AAPL'" in messages[(1, "symbol")]
     assert messages[(1, "quantity")] == "quantity must not be zero"
     assert "whole number of contracts" in messages[(2, "quantity")]
