@@ -75,7 +75,8 @@ def _freeze(conn: Connection, session_id: str, portfolio_id: int, as_of: dt.date
     conn.execute(
         "insert into app.modeling_session_positions (session_id, position_id, symbol, "
         "quantity, entry_price, entry_date, price) "
-        "select cast(:s as varchar), g.position_id, g.symbol, g.quantity, d.entry_price, d.entry_date, v.price "
+        "select cast(:s as varchar), g.position_id, g.symbol, g.quantity, d.entry_price, "
+        "d.entry_date, v.price "
         "from marts.fct_position_greeks g "
         "join marts.dim_positions d on d.position_id = g.position_id "
         "left join marts.fct_position_values_daily v on v.position_id = g.position_id "
@@ -83,15 +84,17 @@ def _freeze(conn: Connection, session_id: str, portfolio_id: int, as_of: dt.date
         "where g.portfolio_id = :p and g.as_of_date = :d", params)
     conn.execute(
         "insert into app.modeling_session_position_tags (session_id, position_id, tag_id, "
-        "tag_name) select cast(:s as varchar), pt.position_id, t.id, t.name from app.position_tags pt "
+        "tag_name) select cast(:s as varchar), pt.position_id, t.id, t.name "
+        "from app.position_tags pt "
         "join app.tags t on t.id = pt.tag_id join app.modeling_session_positions sp "
         "on sp.position_id = pt.position_id and sp.session_id = :s", {"s": session_id})
     factors, factor_params = in_list("f", list(FACTORS))
     conn.execute(
         "insert into app.modeling_session_securities (session_id, symbol, asset_type, "
         "underlying_symbol, option_type, strike, expiry_date, short_interest, origin, "
-        "added_at) select cast(:s as varchar), symbol, asset_type, underlying_symbol, option_type, strike, "
-        "expiry_date, short_interest, 'batch', cast(:now as timestamp) from raw.securities where symbol in "
+        "added_at) select cast(:s as varchar), symbol, asset_type, underlying_symbol, "
+        "option_type, strike, expiry_date, short_interest, 'batch', cast(:now as timestamp) "
+        "from raw.securities where symbol in "
         "(select symbol from app.modeling_session_positions where session_id = :s "
         " union select r.underlying_symbol from raw.securities r join "
         " app.modeling_session_positions sp on sp.symbol = r.symbol and sp.session_id = :s "

@@ -86,9 +86,10 @@ def _add_securities(warehouse: Warehouse, settings: Settings, row: dict[str, Any
         conn.execute(
             "insert into app.modeling_session_securities (session_id, symbol, asset_type, "
             "underlying_symbol, option_type, strike, expiry_date, short_interest, origin, "
-            "added_at) select cast(:s as varchar), symbol, asset_type, underlying_symbol, option_type, strike, "
-            f"expiry_date, short_interest, case when symbol in {fetched} then 'fetched' "
-            f"else 'stored_history' end, cast(:now as timestamp) from raw.securities where symbol in {clause} "
+            "added_at) select cast(:s as varchar), symbol, asset_type, underlying_symbol, "
+            f"option_type, strike, expiry_date, short_interest, case when symbol in {fetched} "
+            "then 'fetched' else 'stored_history' end, cast(:now as timestamp) "
+            f"from raw.securities where symbol in {clause} "
             f"and symbol not in {known}",
             {"s": row["id"], "now": utc_now(), **params, **fetched_params})
         conn.execute(

@@ -66,7 +66,8 @@ def test_session_without_trades_reproduces_the_stored_risk(env):
                  "lp_count", "sc_count", "sp_count"):
         figure = report["exposures"][name]
         assert close(figure["current"], book["snapshot"][name]), name
-        assert figure["pro_forma"] == figure["current"] and figure["change"] == 0, name
+        assert figure["pro_forma"] == figure["current"], name
+        assert figure["change"] == 0, name
     equity = book["snapshot"]["equity"]
     assert close(report["exposures"]["gross_exposure_of_equity"]["current"],
                  book["snapshot"]["gross_exposure"] / equity)
