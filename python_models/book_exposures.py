@@ -28,6 +28,40 @@ TOTAL_COLUMNS = ["portfolio_id", *DOLLAR_TOTALS,
                  "position_count", *POSITION_TYPE_COUNTS.values(), "n_unpriced"]
 
 
+def exposure_contributions(positions: pd.DataFrame) -> pd.DataFrame:
+    """Each position's part of every total (rows as ``positions``; sums give the totals).
+
+    ``positions``: ``position_type, quantity, price, multiplier``.
+    """
+    exposure = (positions["quantity"].to_numpy(float) * positions["price"].to_numpy(float)
+                * positions["multiplier"].to_numpy(float))
+    priced = np.isfinite(exposure)
+    value = np.where(priced, exposure, 0.0)
+    parts = {
+        "long_exposure": np.where(value > 0, value, 0.0),
+        "short_exposure": np.where(value < 0, value, 0.0),
+        "gross_exposure": np.abs(value),
+        "net_exposure": value,
+        "market_value": np.abs(value),
+        "position_count": priced.astype(float),
+        "n_unpriced": (~priced).astype(float),
+    }
+    position_type = positions["position_type"].to_numpy()
+    for name, column in POSITION_TYPE_COUNTS.items():
+        parts[column] = (priced & (position_type == name)).astype(float)
+    return pd.DataFrame(parts)
+
+
+def with_fractions(totals: pd.DataFrame, equity: np.ndarray) -> pd.DataFrame:
+    """``totals`` plus ``<name>_of_equity`` = dollars / equity (NULL unless equity > 0)."""
+    positive = np.where(equity > 0, equity, np.nan)
+    out = totals.copy()
+    for name in DOLLAR_TOTALS:
+        out[f"{name}_of_equity"] = out[name].to_numpy(float) / positive
+    out["equity"] = equity
+    return out
+
+
 def exposure_totals(positions: pd.DataFrame, equity: pd.Series) -> pd.DataFrame:
     """One row per book of ``equity``'s index (``TOTAL_COLUMNS``).
 
@@ -36,27 +70,11 @@ def exposure_totals(positions: pd.DataFrame, equity: pd.Series) -> pd.DataFrame:
     positions : ``portfolio_id, position_type, quantity, price, multiplier``.
     equity : equity in dollars per portfolio_id (the books to report, in order).
     """
-    exposure = (positions["quantity"].to_numpy(float) * positions["price"].to_numpy(float)
-                * positions["multiplier"].to_numpy(float))
-    priced = np.isfinite(exposure)
-    value = np.where(priced, exposure, 0.0)
-    frame = pd.DataFrame({
-        "portfolio_id": positions["portfolio_id"].to_numpy(),
-        "long_exposure": np.where(value > 0, value, 0.0),
-        "short_exposure": np.where(value < 0, value, 0.0),
-        "gross_exposure": np.abs(value),
-        "net_exposure": value,
-        "market_value": np.abs(value),
-        "position_count": priced.astype(int),
-        "n_unpriced": (~priced).astype(int),
-    })
-    for position_type, column in POSITION_TYPE_COUNTS.items():
-        frame[column] = (priced & (positions["position_type"] == position_type).to_numpy()
-                         ).astype(int)
-    totals = frame.groupby("portfolio_id", sort=False).sum().reindex(equity.index, fill_value=0)
-    equity_values = equity.to_numpy(float)
-    positive = np.where(equity_values > 0, equity_values, np.nan)
-    for name in DOLLAR_TOTALS:
-        totals[f"{name}_of_equity"] = totals[name].to_numpy(float) / positive
-    totals["equity"] = equity_values
+    parts = exposure_contributions(positions)
+    parts["portfolio_id"] = positions["portfolio_id"].to_numpy()
+    totals = parts.groupby("portfolio_id", sort=False).sum().reindex(equity.index,
+                                                                     fill_value=0)
+    totals = with_fractions(totals, equity.to_numpy(float))
+    counts = ["position_count", *POSITION_TYPE_COUNTS.values(), "n_unpriced"]
+    totals[counts] = totals[counts].astype(int)
     return totals.rename_axis("portfolio_id").reset_index()[TOTAL_COLUMNS]

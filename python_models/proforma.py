@@ -107,15 +107,37 @@ def position_changes(book: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
                                          trades["symbol"].map(held))
     new_symbols = list(dict.fromkeys(trades.loc[target.isna(), "symbol"]))
     new_ids = {symbol: -(number + 1) for number, symbol in enumerate(new_symbols)}
-    target = target.fillna(trades["symbol"].map(new_ids)).astype(int).to_numpy()
-    grouped = trades.assign(target=target, change=trades["quantity"].map(Decimal)).groupby(
-        "target", sort=False)
-    out = grouped.agg(symbol=("symbol", "last"), change=("change", "sum"),
-                      price=("price", "last")).reset_index(names="position_id")
-    current = book.set_index("position_id")["quantity"].map(lambda q: Decimal(repr(float(q))))
-    out["current"] = out["position_id"].map(current).fillna(Decimal(0))
-    out["target"] = out["current"] + out.pop("change")
-    return out[["position_id", "symbol", "current", "target", "price"]]
+    ids = target.fillna(trades["symbol"].map(new_ids)).astype(int).tolist()
+    changes: dict[int, list] = {}
+    for position_id, symbol, quantity, price in zip(
+            ids, trades["symbol"], trades["quantity"], trades["price"], strict=True):
+        entry = changes.setdefault(position_id, [symbol, Decimal(0), price])
+        entry[1] += Decimal(quantity)
+        entry[2] = price
+    quantities = book.set_index("position_id")["quantity"]
+    rows = [(position_id, symbol, current, current + change, price)
+            for position_id, (symbol, change, price) in changes.items()
+            for current in [Decimal(repr(float(quantities[position_id])))
+                            if position_id > 0 else Decimal(0)]]
+    return pd.DataFrame(rows, columns=["position_id", "symbol", "current", "target", "price"])
+
+
+def changed_rows(book: pd.DataFrame, changes: pd.DataFrame, terms: pd.DataFrame,
+                 last_close: pd.Series, portfolio_id: int) -> pd.DataFrame:
+    """``POSITION_COLUMNS`` rows of the changed positions that remain (target ≠ 0): book
+    positions with their new quantity, and new positions marked at the symbol's last
+    close (else their last trade's price)."""
+    remain = changes[changes["target"] != 0]
+    quantity = remain.set_index("position_id")["target"].map(float)
+    held = book[book["position_id"].isin(quantity.index)]
+    new = remain.loc[remain["position_id"] < 0, ["position_id", "symbol", "price"]].merge(
+        terms[TERM_COLUMNS], on="symbol")
+    new["price"] = new["symbol"].map(last_close).fillna(new["price"])
+    rows = pd.concat([held, new], ignore_index=True).assign(portfolio_id=portfolio_id)
+    rows["quantity"] = rows["position_id"].map(quantity)
+    rows["position_type"] = position_types(rows["asset_type"], rows["option_type"],
+                                           rows["quantity"])
+    return rows[POSITION_COLUMNS]
 
 
 def apply_trades(book: pd.DataFrame, trades: pd.DataFrame, terms: pd.DataFrame,
@@ -130,21 +152,13 @@ def apply_trades(book: pd.DataFrame, trades: pd.DataFrame, terms: pd.DataFrame,
     last_close : latest close per symbol (the mark of new positions).
     portfolio_id : the id the pro-forma rows carry.
     """
-    out = book.assign(portfolio_id=portfolio_id)
+    out = book.assign(portfolio_id=portfolio_id)[POSITION_COLUMNS]
     if trades.empty:
-        return out.reset_index(drop=True)[POSITION_COLUMNS]
+        return out.reset_index(drop=True)
     changes = position_changes(book, trades)
-    new = changes[changes["position_id"] < 0]
-    new = new[["position_id", "symbol", "price"]].merge(terms[TERM_COLUMNS], on="symbol")
-    new["price"] = new["symbol"].map(last_close).fillna(new["price"])
-    new["portfolio_id"] = portfolio_id
-    rows = pd.concat([out, new], ignore_index=True)
-    target = changes.set_index("position_id")["target"].map(float)
-    rows["quantity"] = rows["position_id"].map(target).fillna(rows["quantity"])
-    rows = rows[rows["quantity"] != 0].reset_index(drop=True)
-    rows["position_type"] = position_types(rows["asset_type"], rows["option_type"],
-                                           rows["quantity"])
-    return rows[POSITION_COLUMNS]
+    kept = out[~out["position_id"].isin(changes["position_id"])]
+    changed = changed_rows(book, changes, terms, last_close, portfolio_id)
+    return pd.concat([kept, changed], ignore_index=True)
 
 
 def book_risk(positions: pd.DataFrame, market: SessionMarket, books: pd.DataFrame,

@@ -1,13 +1,14 @@
 """Pro-forma risk of a session: every figure for the current book, the pro-forma book
-and the change, computed on demand by :func:`python_models.proforma.compare_books`.
+and the change, computed on demand by increments (:mod:`python_models.incremental`) from
+the current book's risk (the batch's functions, remembered with the session's state).
 
 Figures: exposure totals (dollars and fractions of equity; equity is unchanged by a
 trade — a hypothetical trade is financed in cash), Greek totals, exposure to each factor,
 parametric VaR (95 %, 1 day, positive dollars) and component VaR per tag and per
 position. ``positions`` lists the positions (``changed`` — resized, new or removed — or
-``all``) with their quantities, pro-forma Greeks and inputs, and component VaR in both
-books. ``inputs`` says which market inputs were frozen from the batch and which were
-computed on demand from stored or freshly loaded history.
+``all``) with their quantities, Greeks and inputs (pro-forma book; a removed position:
+current), and component VaR in both books. ``inputs`` says which market inputs were
+frozen from the batch and which were computed on demand.
 """
 
 from __future__ import annotations
@@ -18,26 +19,29 @@ import numpy as np
 import pandas as pd
 
 from api.queries.modeling_sessions import public, read_session
-from api.queries.modeling_state import (
-    BASE_BOOK,
-    PRO_FORMA_BOOK,
-    SessionState,
-    read_trades,
-    session_state,
-)
+from api.queries.modeling_state import PRO_FORMA_BOOK, SessionState, read_trades, session_state
 from api.queries.modeling_trades import SessionNotFound
 from ingest.config import Settings
 from ingest.warehouse import Warehouse
-from python_models.book_exposures import DOLLAR_TOTALS, POSITION_TYPE_COUNTS
-from python_models.proforma import GREEK_TOTALS, POSITION_COLUMNS, apply_trades, compare_books
+from python_models.book_exposures import DOLLAR_TOTALS, POSITION_TYPE_COUNTS, with_fractions
+from python_models.incremental import (
+    FACTOR_COLUMNS,
+    GREEK_COLUMNS,
+    Contributions,
+    ProForma,
+    changed_contributions,
+    pro_forma,
+)
+from python_models.proforma import POSITION_COLUMNS, changed_rows, position_changes
+from python_models.risk_step import FACTOR_NAMES
 
 PositionsView = Literal["changed", "all", "none"]
-VAR_FIGURES = ("parametric_sigma", "parametric_var_95", "parametric_var_95_fraction",
-               "var_n_securities", "var_n_positions_excluded")
-POSITION_GREEK_COLUMNS = ("spot", "strike", "expiry_date", "days_to_expiry", "volatility",
-                          "rate", "greeks_source", "theoretical_price", "contract_delta",
-                          "contract_gamma", "contract_theta", "contract_vega", "contract_rho",
-                          *GREEK_TOTALS)
+EXPOSURE_FIGURES = (*DOLLAR_TOTALS, *(f"{n}_of_equity" for n in DOLLAR_TOTALS),
+                    "position_count", *POSITION_TYPE_COUNTS.values(), "n_unpriced")
+POSITION_FIELDS = ("underlying_symbol", "spot", "strike", "expiry_date", "days_to_expiry",
+                   "volatility", "rate", "greeks_source", "theoretical_price",
+                   "contract_delta", "contract_gamma", "contract_theta", "contract_vega",
+                   "contract_rho", *GREEK_COLUMNS)
 
 
 def number(value: Any) -> Any:
@@ -56,72 +60,87 @@ def compared(current: Any, pro_forma: Any) -> dict[str, Any]:
     return {"current": current, "pro_forma": pro_forma, "change": change}
 
 
-def _by_book(frame: pd.DataFrame, key: str | None = None) -> dict[int, Any]:
-    return {book: frame[frame["portfolio_id"] == book].set_index(key) if key
-            else frame[frame["portfolio_id"] == book].iloc[0]
-            for book in (BASE_BOOK, PRO_FORMA_BOOK)}
+def _figures(current: ProForma, pro: ProForma, row: dict[str, Any]) -> dict[str, Any]:
+    equity = np.array([np.nan if row["equity"] is None else float(row["equity"])] * 2)
+    sides = [current.totals, pro.totals]
+    exposures = with_fractions(pd.DataFrame(sides), equity)
+    value = row["portfolio_value"]
+    positive = float(value) if value is not None and float(value) > 0 else np.nan
+    factors = []
+    for factor in FACTOR_COLUMNS:
+        dollars = [side[factor] if side[f"n_{factor}_included"] else np.nan for side in sides]
+        factors.append({"factor": factor, "factor_name": FACTOR_NAMES[factor],
+                        "exposure": compared(*(d / e for d, e in zip(dollars, equity,
+                                                                      strict=True))),
+                        "dollar_exposure": compared(*dollars),
+                        "n_positions_excluded": compared(
+                            *(s["n_positions"] - s[f"n_{factor}_included"] for s in sides))})
+    return {
+        "exposures": {name: compared(*exposures[name]) for name in EXPOSURE_FIGURES},
+        "greeks": {name: compared(*(s[name] for s in sides))
+                   for name in (*GREEK_COLUMNS, "n_fallback")},
+        "factors": factors,
+        "var": {"parametric_sigma": compared(current.sigma, pro.sigma),
+                "parametric_var_95": compared(current.var, pro.var),
+                "parametric_var_95_fraction": compared(current.var / positive,
+                                                       pro.var / positive),
+                "var_n_securities": compared(current.var_n_securities, pro.var_n_securities),
+                "var_n_positions_excluded": compared(
+                    *(s["var_n_positions_excluded"] for s in sides))},
+        "var_components_tags": [
+            {"tag_name": name, "component_var": compared(current.tag_components.get(name),
+                                                         pro.tag_components.get(name))}
+            for name in sorted(set(current.tag_components) | set(pro.tag_components))],
+    }
 
 
-def _figures(frame: pd.DataFrame, names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    books = _by_book(frame)
-    return {name: compared(books[BASE_BOOK][name], books[PRO_FORMA_BOOK][name])
-            for name in names}
+def _records(part: Contributions, rows: np.ndarray,
+             components: np.ndarray) -> list[dict[str, Any]]:
+    """The listed fields of ``rows`` of ``part``, with their row and component VaR."""
+    selected = part.positions.iloc[rows][["position_id", "symbol", "quantity",
+                                          *POSITION_FIELDS]]
+    records = selected.to_dict("records")
+    for record, row in zip(records, rows, strict=True):
+        record["row"], record["component_var"] = int(row), components[row]
+    return records
 
 
-def _factors(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    books = _by_book(frame, "factor")
-    current, pro = books[BASE_BOOK], books[PRO_FORMA_BOOK]
-    return [{"factor": factor, "factor_name": current.at[factor, "factor_name"],
-             "exposure": compared(current.at[factor, "exposure"], pro.at[factor, "exposure"]),
-             "dollar_exposure": compared(current.at[factor, "dollar_exposure"],
-                                         pro.at[factor, "dollar_exposure"])}
-            for factor in current.index]
+def _listed(record: dict[str, Any], status: str, book: str, quantity: dict,
+            component: dict) -> dict[str, Any]:
+    position_id = int(record["position_id"])
+    return {**{k: number(record[k]) for k in POSITION_FIELDS},
+            "position_id": None if position_id < 0 else position_id,
+            "symbol": record["symbol"], "status": status, "greeks_book": book,
+            "quantity": quantity, "component_var": component}
 
 
-def _tags(components: pd.DataFrame) -> list[dict[str, Any]]:
-    tags = components[components["component_level"] == "tag"]
-    wide = tags.pivot_table(index="tag_name", columns="portfolio_id", values="component_var",
-                            aggfunc="first").reindex(columns=[BASE_BOOK, PRO_FORMA_BOOK])
-    ids = tags.groupby("tag_name")["tag_id"].first()
-    return [{"tag_name": name, "tag_id": number(ids.get(name)),
-             "component_var": compared(row[BASE_BOOK], row[PRO_FORMA_BOOK])}
-            for name, row in wide.iterrows()]
-
-
-def _positions(risk: dict[str, pd.DataFrame], current: pd.DataFrame, pro: pd.DataFrame,
+def _positions(state: SessionState, before: np.ndarray, after: Contributions, pro: ProForma,
                view: PositionsView) -> list[dict[str, Any]]:
+    """Changed positions (and, for ``all``, the unchanged ones) in both books."""
     if view == "none":
         return []
-    keys = ["portfolio_id", "book_position_id"]
-    greeks = risk["position_greeks"].set_index(keys)
-    components = risk["var_components"]
-    component = components[components["component_level"] == "position"].set_index(keys)[
-        "component_var"]
-    quantities = pd.concat([current.assign(book="current"), pro.assign(book="pro_forma")])
-    wide = quantities.pivot_table(index="position_id", columns="book", values="quantity",
-                                  aggfunc="first").reindex(columns=["current", "pro_forma"])
-    terms = quantities.drop_duplicates("position_id", keep="last").set_index("position_id")
-    wide["status"] = np.select(
-        [wide["current"].isna(), wide["pro_forma"].isna(),
-         wide["current"] == wide["pro_forma"]], ["new", "removed", "unchanged"], "resized")
-    if view == "changed":
-        wide = wide[wide["status"] != "unchanged"]
-    rows = []
-    for position_id, quantity in wide.iterrows():  # the listed rows only
-        status = quantity["status"]
-        side = PRO_FORMA_BOOK if status != "removed" else BASE_BOOK
-        greek_row = greeks.loc[(side, position_id)]
-        rows.append({
-            "position_id": None if position_id < 0 else int(position_id),
-            "symbol": terms.at[position_id, "symbol"],
-            "underlying_symbol": terms.at[position_id, "underlying_symbol"], "status": status,
-            "quantity": compared(quantity["current"], quantity["pro_forma"]),
-            "greeks_book": "pro_forma" if side == PRO_FORMA_BOOK else "current",
-            **{name: number(greek_row[name]) for name in POSITION_GREEK_COLUMNS},
-            "component_var": compared(component.get((BASE_BOOK, position_id)),
-                                      component.get((PRO_FORMA_BOOK, position_id))),
-        })
-    return rows
+    incremental = state.incremental
+    rows = np.arange(len(before)) if view == "all" else np.flatnonzero(before)
+    current = {r["position_id"]: r for r in _records(
+        incremental.current, rows, incremental.baseline.kept_components)}
+    out = []
+    for record in _records(after, np.arange(len(after.dae)), pro.after_components):
+        was = current.pop(record["position_id"], None)
+        out.append(_listed(
+            record, "new" if was is None else "resized", "pro_forma",
+            compared(None if was is None else was["quantity"], record["quantity"]),
+            compared(None if was is None else was["component_var"], record["component_var"])))
+    for record in current.values():
+        if before[record["row"]]:
+            out.append(_listed(record, "removed", "current",
+                               compared(record["quantity"], None),
+                               compared(record["component_var"], None)))
+        else:
+            out.append(_listed(record, "unchanged", "pro_forma",
+                               compared(record["quantity"], record["quantity"]),
+                               compared(record["component_var"],
+                                        pro.kept_components[record["row"]])))
+    return out
 
 
 def _inputs(row: dict[str, Any], state: SessionState) -> dict[str, Any]:
@@ -144,23 +163,18 @@ def session_risk(warehouse: Warehouse, settings: Settings, user_id: int, session
             raise SessionNotFound(session_id)
         state = session_state(conn, row)
         trades = read_trades(conn, session_id)
-    current = state.book[POSITION_COLUMNS]
-    pro = apply_trades(current, trades, state.terms, state.market.last_close, PRO_FORMA_BOOK)
-    books = pd.DataFrame({"portfolio_id": [BASE_BOOK, PRO_FORMA_BOOK],
-                          "equity": [row["equity"]] * 2,
-                          "portfolio_value": [row["portfolio_value"]] * 2}).astype(
-        {"equity": float, "portfolio_value": float})
-    risk = compare_books(current, pro, state.market, books, state.tags)
-    exposure_names = (*DOLLAR_TOTALS, *(f"{n}_of_equity" for n in DOLLAR_TOTALS),
-                      "position_count", *POSITION_TYPE_COUNTS.values(), "n_unpriced")
+    book, incremental = state.book[POSITION_COLUMNS], state.incremental
+    changes = position_changes(book, trades) if len(trades) else pd.DataFrame(
+        columns=["position_id", "symbol", "current", "target", "price"])
+    changes = changes[changes["target"] != changes["current"]]
+    before = book["position_id"].isin(changes["position_id"]).to_numpy()
+    after = changed_contributions(incremental, changed_rows(
+        book, changes, state.terms, state.market.last_close, PRO_FORMA_BOOK))
+    pro = pro_forma(incremental, before, after)
     return {
         "session": public(row, settings, n_trades=len(trades)),
         "equity": number(row["equity"]),
-        "exposures": _figures(risk["exposures"], exposure_names),
-        "greeks": _figures(risk["greek_totals"], (*GREEK_TOTALS, "n_fallback")),
-        "factors": _factors(risk["portfolio_factor_exposures"]),
-        "var": _figures(risk["var"], VAR_FIGURES),
-        "var_components_tags": _tags(risk["var_components"]),
-        "positions": _positions(risk, current, pro, view),
+        **_figures(incremental.baseline, pro, row),
+        "positions": _positions(state, before, after, pro, view),
         "inputs": _inputs(row, state),
     }

@@ -14,7 +14,8 @@ Creating a session copies, in one transaction and set-based (``insert … select
 Every statement is scoped to the session's owner: another user's session does not
 exist for the caller (the routes answer 404). A session idle for longer than
 ``settings.modeling_session_ttl_hours`` is deleted (with its rows) by the next request
-that meets it, and reads refresh ``last_used_at``.
+that meets it; requests refresh ``last_used_at`` (at most once a minute, so reads do not
+write).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from python_models.risk_step import CLOSES_NEEDED
 
 CHILD_TABLES = ("modeling_trades", "modeling_session_closes", "modeling_session_securities",
                 "modeling_session_position_tags", "modeling_session_positions")
+TOUCH_EVERY = dt.timedelta(seconds=60)  # last_used_at is refreshed at most once a minute
 SESSION_COLUMNS = ("id, user_id, portfolio_id, name, as_of_date, sessions, equity, "
                    "portfolio_value, risk_free_rate, inputs_version, created_at, last_used_at")
 
@@ -168,7 +170,7 @@ def read_session(conn: Connection, settings: Settings, user_id: int, session_id:
     if now - row["last_used_at"] > dt.timedelta(hours=settings.modeling_session_ttl_hours):
         _delete(conn, "id = :id", {"id": session_id})
         return None
-    if touch:
+    if touch and now - row["last_used_at"] > TOUCH_EVERY:
         conn.execute("update app.modeling_sessions set last_used_at = :now where id = :id",
                      {"now": now, "id": session_id})
         row["last_used_at"] = now

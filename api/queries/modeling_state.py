@@ -21,6 +21,7 @@ import pandas as pd
 
 from ingest.warehouse import Connection
 from python_models.conventions import OPTION_MULTIPLIER
+from python_models.incremental import IncrementalBook, prepare
 from python_models.proforma import (
     POSITION_COLUMNS,
     TERM_COLUMNS,
@@ -28,6 +29,7 @@ from python_models.proforma import (
     position_types,
     session_market,
 )
+from python_models.risk_step import with_option_inputs
 
 BASE_BOOK, PRO_FORMA_BOOK = 0, 1
 MAX_REMEMBERED = 32
@@ -41,6 +43,7 @@ class SessionState:
     terms: pd.DataFrame       # TERM_COLUMNS + short_interest, origin, added_at
     tags: pd.DataFrame        # position_id, tag_id, tag_name
     market: SessionMarket
+    incremental: IncrementalBook  # the current book's risk and contributions
 
 
 def with_terms(frame: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +76,16 @@ def _read(conn: Connection, row: dict[str, Any]) -> SessionState:
     market = session_market(sessions, prices, terms[["symbol", "short_interest"]],
                             sorted(set(terms["underlying_symbol"])),
                             pd.Timestamp(row["as_of_date"]), float(row["risk_free_rate"]))
-    return SessionState(book, terms, tags, market)
+    underlyings = pd.DataFrame({"underlying_symbol": sorted(set(terms["underlying_symbol"])),
+                                "expiry_date": pd.NaT})
+    inputs = with_option_inputs(underlyings, market.closes, market.returns, market.as_of,
+                                market.rate)
+    books = pd.DataFrame({"portfolio_id": [BASE_BOOK], "equity": [row["equity"]],
+                          "portfolio_value": [row["portfolio_value"]]}).astype(
+        {"equity": float, "portfolio_value": float})
+    current = book[POSITION_COLUMNS]
+    return SessionState(book, terms, tags, market,
+                        prepare(current, market, books, tags, inputs))
 
 
 class _Remembered:
