@@ -18,9 +18,7 @@ import pandas as pd
 
 from api.queries.common import consistent_reads
 from api.queries.modeling_risk import number
-from api.queries.modeling_sessions import read_session
-from api.queries.modeling_state import PRO_FORMA_BOOK, read_trades, session_state
-from api.queries.modeling_trades import SessionNotFound
+from api.queries.modeling_state import PRO_FORMA_BOOK, load_live
 from ingest.config import Settings
 from ingest.warehouse import Warehouse
 from python_models.proforma import POSITION_COLUMNS, apply_trades
@@ -82,12 +80,7 @@ def book_inputs(warehouse: Warehouse, portfolio_id: int) -> tuple[pd.DataFrame, 
 def session_inputs(warehouse: Warehouse, settings: Settings, user_id: int,
                    session_id: str) -> tuple[pd.DataFrame, dt.date]:
     """The session's pro-forma positions with their frozen Black–Scholes inputs."""
-    with warehouse.connect() as conn:
-        row = read_session(conn, settings, user_id, session_id)
-        if row is None:
-            raise SessionNotFound(session_id)
-        state = session_state(conn, row)
-        trades = read_trades(conn, session_id)
+    row, state, trades = load_live(warehouse, settings, user_id, session_id)
     market = state.market
     pro = apply_trades(state.book[POSITION_COLUMNS], trades, state.terms, market.last_close,
                        PRO_FORMA_BOOK)

@@ -19,9 +19,9 @@ from fastapi.responses import StreamingResponse
 from api.exports.csv_stream import csv_response
 from api.exports.fix import Session, new_order_list, new_order_singles
 from api.exports.orders import as_decimal, orders_to_reach
-from api.queries.modeling_sessions import public, read_session
-from api.queries.modeling_state import read_trades, session_state
-from api.queries.modeling_trades import SessionNotFound, trade_list
+from api.queries.modeling_sessions import SessionNotFound, public, read_session
+from api.queries.modeling_state import load_live
+from api.queries.modeling_trades import trade_list
 from ingest.config import Settings
 from ingest.warehouse import Warehouse
 from python_models.proforma import position_changes
@@ -62,12 +62,7 @@ def trades_csv(warehouse: Warehouse, settings: Settings, user_id: int,
 
 def trades_fix(warehouse: Warehouse, settings: Settings, user_id: int, session_id: str,
                message: str, order_type: str, now: dt.datetime) -> Response:
-    with warehouse.connect() as conn:
-        row = read_session(conn, settings, user_id, session_id)
-        if row is None:
-            raise SessionNotFound(session_id)
-        state = session_state(conn, row)
-        trades = read_trades(conn, session_id)
+    row, state, trades = load_live(warehouse, settings, user_id, session_id)
     changes = position_changes(state.book, trades) if len(trades) else None
     orders = []
     if changes is not None:

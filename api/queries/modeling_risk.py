@@ -18,9 +18,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from api.queries.modeling_sessions import public, read_session
-from api.queries.modeling_state import PRO_FORMA_BOOK, SessionState, read_trades, session_state
-from api.queries.modeling_trades import SessionNotFound
+from api.queries.modeling_sessions import public
+from api.queries.modeling_state import PRO_FORMA_BOOK, SessionState, load_live
 from ingest.config import Settings
 from ingest.warehouse import Warehouse
 from python_models.book_exposures import DOLLAR_TOTALS, POSITION_TYPE_COUNTS, with_fractions
@@ -157,12 +156,7 @@ def _inputs(row: dict[str, Any], state: SessionState) -> dict[str, Any]:
 def session_risk(warehouse: Warehouse, settings: Settings, user_id: int, session_id: str,
                  view: PositionsView = "changed") -> dict[str, Any]:
     """Every figure of the current and the pro-forma book, and the change."""
-    with warehouse.connect() as conn:
-        row = read_session(conn, settings, user_id, session_id)
-        if row is None:
-            raise SessionNotFound(session_id)
-        state = session_state(conn, row)
-        trades = read_trades(conn, session_id)
+    row, state, trades = load_live(warehouse, settings, user_id, session_id)
     book, incremental = state.book[POSITION_COLUMNS], state.incremental
     changes = position_changes(book, trades) if len(trades) else pd.DataFrame(
         columns=["position_id", "symbol", "current", "target", "price"])

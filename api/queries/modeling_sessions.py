@@ -38,6 +38,10 @@ SESSION_COLUMNS = ("id, user_id, portfolio_id, name, as_of_date, sessions, equit
                    "portfolio_value, risk_free_rate, inputs_version, created_at, last_used_at")
 
 
+class SessionNotFound(LookupError):
+    """No such live session of the user (or no such trade in it): the API answers 404."""
+
+
 class NoRiskRun(LookupError):
     """The portfolio has no stored risk to freeze yet."""
 

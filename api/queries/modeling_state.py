@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ingest.warehouse import Connection
+from api.queries.modeling_sessions import SessionNotFound, read_session
+from ingest.config import Settings
+from ingest.warehouse import Connection, Warehouse
 from python_models.conventions import OPTION_MULTIPLIER
 from python_models.incremental import IncrementalBook, prepare
 from python_models.proforma import (
@@ -127,6 +129,22 @@ def session_state(conn: Connection, row: dict[str, Any]) -> SessionState:
         state = _read(conn, row)
         REMEMBERED.put(key, state)
     return state
+
+
+def load_live(warehouse: Warehouse, settings: Settings, user_id: int,
+              session_id: str) -> tuple[dict[str, Any], SessionState, pd.DataFrame]:
+    """The user's live session row, its frozen state and its trades, in one transaction.
+
+    Raises
+    ------
+    SessionNotFound
+        When the session is not the user's, or has expired.
+    """
+    with warehouse.connect() as conn:
+        row = read_session(conn, settings, user_id, session_id)
+        if row is None:
+            raise SessionNotFound(session_id)
+        return row, session_state(conn, row), read_trades(conn, session_id)
 
 
 def read_trades(conn: Connection, session_id: str) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from api.queries.common import in_list
-from api.queries.modeling_sessions import read_session, utc_now
+from api.queries.modeling_sessions import SessionNotFound, read_session, utc_now
 from api.queries.modeling_state import SessionState, read_trades, session_state
 from ingest.config import Settings
 from ingest.csv_problems import CsvProblem
@@ -29,10 +29,6 @@ from ingest.market_data import expand_symbols
 from ingest.on_demand import load_on_demand, missing_history
 from ingest.trades import Trade, TradeValidationError, validate_trade, validate_trades
 from ingest.warehouse import Connection, Warehouse
-
-
-class SessionNotFound(LookupError):
-    """No such live session of the user (or no such trade in it): the API answers 404."""
 
 
 def _window(row: dict[str, Any]) -> tuple[dt.date, dt.date]:

@@ -16,7 +16,7 @@ from api.deps import CurrentUser, SettingsDep, WarehouseDep
 from api.errors import ApiError, not_found
 from api.queries import greeks_scenario, modeling_export, modeling_risk, modeling_sessions, users
 from api.queries import modeling_trades as trades_queries
-from api.queries.modeling_trades import SessionNotFound
+from api.queries.modeling_sessions import SessionNotFound
 from api.routes.scenarios import ScenarioQuery, check_valuation_date
 from api.schemas.common import Envelope, ok, responses
 from api.schemas.modeling import (
