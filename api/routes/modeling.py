@@ -21,6 +21,7 @@ from api.routes.scenarios import ScenarioQuery, check_valuation_date
 from api.schemas.common import Envelope, ok, responses
 from api.schemas.modeling import (
     ProFormaReport,
+    ScenarioReport,
     SessionCreate,
     SessionDetail,
     SessionPublic,
@@ -150,7 +151,7 @@ def get_risk(session_id: SessionIdPath, user: CurrentUser, warehouse: WarehouseD
         raise _gone(session_id) from error
 
 
-@router.get("/{session_id}/risk/greeks/scenario", response_model=Envelope[dict],
+@router.get("/{session_id}/risk/greeks/scenario", response_model=Envelope[ScenarioReport],
             summary="Greeks and P&L grid of the pro-forma book under a scenario",
             responses=responses({}, 404))
 def get_scenario(session_id: SessionIdPath, user: CurrentUser, warehouse: WarehouseDep,

@@ -15,6 +15,7 @@ from api.deps import PortfolioId, SettingsDep, WarehouseDep
 from api.errors import ApiError
 from api.queries import greeks_scenario as queries
 from api.schemas.common import Envelope, ok, responses
+from api.schemas.modeling import ScenarioReport
 
 router = APIRouter(prefix="/risk/greeks", tags=["risk"])
 
@@ -74,7 +75,7 @@ def check_valuation_date(request: queries.ScenarioRequest, as_of: dt.date) -> No
                                                "msg": message}])
 
 
-@router.get("/scenario", response_model=Envelope[dict],
+@router.get("/scenario", response_model=Envelope[ScenarioReport],
             summary="Greeks at a spot / vol / rate / date scenario, and a P&L grid",
             responses=responses({"as_of": "2026-11-20"}, 404))
 def get_scenario(portfolio_id: PortfolioId, warehouse: WarehouseDep, settings: SettingsDep,

@@ -110,3 +110,21 @@ class ProFormaReport(BaseModel):
         description="as-of date, rate, window; securities whose inputs were computed on "
                     "demand (origin stored_history | fetched)")
     conventions: dict[str, str] = PRO_FORMA_CONVENTIONS
+
+
+class ScenarioReport(BaseModel):
+    as_of: dt.date
+    scenario: dict[str, Any] = Field(
+        description="spot_shift_pct, vol_shift_pts, rate (annual decimal), valuation_date, "
+                    "days_forward (calendar days after the as-of date)")
+    book: dict[str, dict[str, Any]] = Field(
+        description="`current` and `scenario`: book totals of position Greeks and dollar "
+                    "delta, with n_missing_<greek> (NULL values left out)")
+    options: list[dict[str, Any]] = Field(
+        description="per option: terms, quantity, shifted inputs (spot, volatility, rate, "
+                    "days_to_expiry), per-contract and position Greeks, greeks_source")
+    grid: dict[str, Any] = Field(
+        description="book_value (dollars), n_revalued, not_revalued (symbols held at their "
+                    "mark), the shifts, and one cell per (spot, vol) shift: pnl_full, "
+                    "pnl_delta_gamma, approximation_error, value_full, value_delta_gamma")
+    conventions: dict[str, str]

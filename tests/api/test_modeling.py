@@ -192,12 +192,25 @@ def test_unknown_symbols_are_loaded_or_refused(env):
     on_demand = {i["symbol"]: i["origin"] for i in inputs["computed_on_demand"]}
     assert on_demand == {"ZQXJ": "fetched"}
     assert env.rows("select count(*) as n from raw.prices_daily where symbol = 'ZQXJ'")[0]["n"]
+    stored = env.rows(  # in the warehouse (another book), not in this session
+        "select s.symbol from raw.securities s where s.asset_type = 'STOCK' and s.symbol not "
+        "in (select symbol from app.modeling_session_securities where session_id = :s) "
+        "and exists (select 1 from raw.prices_daily p where p.symbol = s.symbol) "
+        "order by s.symbol limit 1", {"s": sid})[0]["symbol"]
+    loaded_before = env.rows("select max(loaded_at) as t from raw.prices_daily "
+                             "where symbol = :s", {"s": stored})[0]["t"]
+    add(env, sid, [{"symbol": stored, "quantity": -5}])
+    inputs = risk(env, sid, positions="none")["inputs"]
+    assert {i["symbol"]: i["origin"] for i in inputs["computed_on_demand"]}[stored] == \
+        "stored_history"
+    assert env.rows("select max(loaded_at) as t from raw.prices_daily where symbol = :s",
+                    {"s": stored})[0]["t"] == loaded_before  # not fetched again
     response = add(env, sid, [{"symbol": "AAPL", "quantity": 1},
                               {"symbol": "AAPL200117C00100000", "quantity": 1}], status=422)
     error = error_of(response, 422, "invalid_trades")
     assert [(p["row"], p["column"]) for p in error["details"]] == [(2, "symbol")]
     assert "no market data for AAPL200117C00100000" in error["details"][0]["message"]
-    assert len(ok_data(env.get(f"{BASE}/{sid}"))["trades"]) == 1  # nothing written
+    assert len(ok_data(env.get(f"{BASE}/{sid}"))["trades"]) == 2  # nothing written
 
 
 def test_trade_problems_by_row_and_column(env):
