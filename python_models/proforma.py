@@ -125,16 +125,21 @@ def position_changes(book: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
 def changed_rows(book: pd.DataFrame, changes: pd.DataFrame, terms: pd.DataFrame,
                  last_close: pd.Series, portfolio_id: int) -> pd.DataFrame:
     """``POSITION_COLUMNS`` rows of the changed positions that remain (target ≠ 0): book
-    positions with their new quantity, and new positions marked at the symbol's last
-    close (else their last trade's price)."""
+    positions with their new quantity and mark, and new positions marked at the symbol's
+    last close (else their last trade's price)."""
     remain = changes[changes["target"] != 0]
-    quantity = remain.set_index("position_id")["target"].map(float)
-    held = book[book["position_id"].isin(quantity.index)]
-    new = remain.loc[remain["position_id"] < 0, ["position_id", "symbol", "price"]].merge(
-        terms[TERM_COLUMNS], on="symbol")
-    new["price"] = new["symbol"].map(last_close).fillna(new["price"])
-    rows = pd.concat([held, new], ignore_index=True).assign(portfolio_id=portfolio_id)
-    rows["quantity"] = rows["position_id"].map(quantity)
+    ids = remain["position_id"].to_numpy(int)
+    info = terms.set_index("symbol").reindex(remain["symbol"])
+    held_mark = book.set_index("position_id")["price"].reindex(ids).to_numpy(float)
+    new_mark = last_close.reindex(remain["symbol"]).to_numpy(float)
+    new_mark = np.where(np.isnan(new_mark), remain["price"].to_numpy(float), new_mark)
+    quantity = remain["target"].map(float)
+    rows = pd.DataFrame({
+        "position_id": ids, "portfolio_id": portfolio_id,
+        "symbol": remain["symbol"].to_numpy(),
+        **{column: info[column].to_numpy() for column in TERM_COLUMNS[1:]},
+        "quantity": quantity.to_numpy(float),
+        "price": np.where(ids > 0, held_mark, new_mark)})
     rows["position_type"] = position_types(rows["asset_type"], rows["option_type"],
                                            rows["quantity"])
     return rows[POSITION_COLUMNS]
