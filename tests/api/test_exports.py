@@ -11,7 +11,7 @@ import simplefix
 
 from api.exports.orders import plain
 from tests.api.conftest import error_of, ok_data
-from tests.api.exports.test_fix import fields, verify_framing
+from tests.utils.fix_messages import fields, verify_framing
 
 BASE = "/api/v1/modeling/sessions"
 

@@ -12,8 +12,8 @@ import simplefix
 from api.exports.fix import Session, new_order_list, new_order_singles
 from api.exports.orders import Order, PositionEffect, Side, orders_to_reach
 from ingest.occ import format_occ
+from tests.utils.fix_messages import SOH, fields, verify_framing
 
-SOH = b"\x01"
 SESSION = Session("SIGMASIGHT", "BROKER", dt.datetime(2024, 1, 2, 15, 30, 5, 250000,
                                                       tzinfo=dt.UTC))
 ORDERS = [
@@ -23,28 +23,6 @@ ORDERS = [
     *orders_to_reach("S1-3", "BRK.B", Decimal("40.25"), Decimal("-60.25")),
     *orders_to_reach("S1-4", "MSFT", 0, 12.5, price=Decimal("401.10")),
 ]
-
-
-def fields(raw: bytes) -> list[tuple[int, bytes]]:
-    assert raw.endswith(SOH)
-    return [(int(tag), value) for tag, _, value in
-            (field.partition(b"=") for field in raw[:-1].split(SOH))]
-
-
-def verify_framing(raw: bytes) -> None:
-    """BodyLength and CheckSum computed here from the bytes, independently of simplefix."""
-    pairs = fields(raw)
-    assert [tag for tag, _ in pairs[:3]] == [8, 9, 35]
-    assert pairs[-1][0] == 10
-    assert pairs[0][1] == b"FIX.4.4"
-    body_start = raw.index(SOH, raw.index(b"\x019=") + 1) + 1  # after the 9=… field
-    checksum_at = raw.rindex(b"10=")
-    assert raw[checksum_at - 1:checksum_at] == SOH
-    assert int(pairs[1][1]) == len(raw[body_start:checksum_at])
-    expected = 0
-    for byte in raw[:checksum_at]:
-        expected += byte
-    assert pairs[-1][1] == f"{expected % 256:03d}".encode()
 
 
 def parse(raw: bytes) -> list[simplefix.FixMessage]:
