@@ -21,9 +21,9 @@ $(BIN)/.synced: pyproject.toml uv.lock
 venv: $(BIN)/.synced
 
 demo: $(BIN)/.synced  ## build the DuckDB warehouse with the demo book and serve the API
-	$(BIN)/python -m flows.demo --serve
+	$(BIN)/python -m api.demo --serve
 
-test: $(BIN)/.synced browser  ## the whole test suite, DuckDB and PostgreSQL
+test: $(BIN)/.synced browser lint  ## lint, types, layers, then the whole test suite (DuckDB and PostgreSQL)
 	@mkdir -p $(PREFECT_HOME)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -32,8 +32,10 @@ browser:  ## Debian's headless Chromium for the browser tests (installs it when 
 	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium not installed: the browser tests will be skipped"; }
 
-lint: $(BIN)/.synced
+lint: $(BIN)/.synced  ## ruff, the import-linter layer contracts, mypy (strict on python_models/)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 bench: $(BIN)/.synced bench-tools  ## benchmarks; each prints JSON
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

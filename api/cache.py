@@ -2,7 +2,7 @@
 
 The marts change only when a batch completes, and a user's app data (book, tags) only
 when that user writes; both bump a counter in ``app.data_version``
-(:mod:`api.data_version`). :class:`ResponseCacheMiddleware` serves ``GET`` on
+(:mod:`ingest.warehouse.data_version`). :class:`ResponseCacheMiddleware` serves ``GET`` on
 :data:`CACHED_PATHS` like this:
 
 1. the bearer token is decoded (HS256 check, cached per token with its ``exp``:
@@ -11,7 +11,7 @@ when that user writes; both bump a counter in ``app.data_version``
 2. **one query** reads the user (as ``current_user`` needs it) and the two counters
    (warehouse, user) — before any data of the request is read (the result is remembered,
    exactly: on DuckDB for up to 100 ms, on PostgreSQL while the LISTEN/NOTIFY listener is
-   connected, for up to 5 s: see :mod:`api.data_version`);
+   connected, for up to 5 s: see :mod:`api.request_state`);
 3. the key is ``(user id, portfolio id, path, normalised query)``: the portfolio is the
    ``portfolio_id`` parameter or the user's default portfolio, the query is the other
    parameters in order of name (the values of a repeated name keep their order). A
@@ -39,15 +39,15 @@ from urllib.parse import parse_qsl
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.data_version import RequestState, current_state, remembered_state
+from api import API_PREFIX
 from api.errors import error_response
+from api.request_state import RequestState, current_state, remembered_state
 from api.security import TokenError, decode_access_token
 from ingest.config import Settings
 from ingest.warehouse import WarehouseBusyError, get_warehouse
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v1"
 CACHED_PATHS = frozenset(f"{API_PREFIX}{path}" for path in (
     "/portfolio", "/portfolio/snapshots", "/positions",
     "/risk/greeks", "/risk/factors", "/risk/metrics",

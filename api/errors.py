@@ -5,8 +5,8 @@ Routes raise :class:`ApiError` (or one of its helpers); Starlette's
 errors are converted by the handlers registered in :func:`install_error_handlers`.
 Unexpected exceptions answer a generic 500 (the traceback goes to the log, never to
 the client). :class:`BodySizeLimitMiddleware` refuses oversized bodies (413)
-before the app reads them. A DuckDB file held by another process answers 503, and so does a query
-on a mart that has not been built yet.
+before the app reads them. A DuckDB file held by another process answers 503, and so do an
+unreachable PostgreSQL server and a query on a mart that has not been built yet.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-import duckdb
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -24,7 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ingest.warehouse import WarehouseBusyError
+from ingest.warehouse import MissingTableError, WarehouseBusyError, WarehouseUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +70,14 @@ def _phrase(status_code: int) -> str:
         return "error"
 
 
-async def _api_error(_: Request, error: ApiError) -> JSONResponse:
+async def _api_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
     return error_response(error.status_code, error.code, error.message, error.details,
                           error.headers)
 
 
-async def _http_exception(_: Request, error: StarletteHTTPException) -> JSONResponse:
+async def _http_exception(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
     detail = error.detail
     message = detail if isinstance(detail, str) and detail else _phrase(error.status_code)
     details = None if isinstance(detail, str) else detail
@@ -95,7 +95,8 @@ def _validation_details(errors: Any) -> list[dict[str, Any]]:
              "type": item.get("type", "")} for item in errors]
 
 
-async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+async def _validation_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
     details = _validation_details(error.errors())
     first = details[0] if details else None
     message = "request validation failed"
@@ -105,10 +106,17 @@ async def _validation_error(_: Request, error: RequestValidationError) -> JSONRe
     return error_response(422, "validation_error", message, details)
 
 
-async def _busy(_: Request, error: WarehouseBusyError) -> JSONResponse:
+async def _busy(_: Request, error: Exception) -> JSONResponse:
     return error_response(503, "warehouse_busy",
                           "the warehouse is busy (another process holds the DuckDB file); "
                           "retry shortly", headers={"Retry-After": "5"})
+
+
+async def _unavailable(_: Request, error: Exception) -> JSONResponse:
+    log.warning("warehouse unavailable: %s", error)
+    return error_response(503, "warehouse_unavailable",
+                          "the warehouse cannot be reached; retry shortly",
+                          headers={"Retry-After": "5"})
 
 
 async def _missing_table(_: Request, error: Exception) -> JSONResponse:
@@ -127,8 +135,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(WarehouseBusyError, _busy)
-    app.add_exception_handler(duckdb.CatalogException, _missing_table)
-    app.add_exception_handler(psycopg.errors.UndefinedTable, _missing_table)
+    app.add_exception_handler(WarehouseUnavailableError, _unavailable)
+    app.add_exception_handler(MissingTableError, _missing_table)
     app.add_exception_handler(Exception, _unexpected)
 
 

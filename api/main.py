@@ -21,9 +21,10 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api import API_PREFIX
 from api.cache import ResponseCache, ResponseCacheMiddleware
-from api.data_version import start_listener, stop_listener
 from api.errors import BodySizeLimitMiddleware, install_error_handlers
+from api.request_state import start_listener, stop_listener
 from api.routes import (
     admin,
     auth,
@@ -40,12 +41,11 @@ from api.routes import (
 from api.schemas.common import Envelope, ok
 from api.security import LoginRateLimiter
 from ingest.config import Settings, get_settings
-from ingest.schema import ensure_schema
 from ingest.warehouse import WarehouseBusyError, get_warehouse
+from ingest.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SWAGGER = "/static/swagger-ui"
 DEFAULT_BODY_LIMIT = 1024 * 1024  # JSON bodies
@@ -76,7 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     except WarehouseBusyError:
         log.warning("warehouse busy at start-up: schemas not checked")
     # PostgreSQL: LISTEN for data-version bumps, so the cache need not read the versions
-    # on every request (api/data_version.py; also started on first use without lifespan)
+    # on every request (api/request_state.py; also started on first use without lifespan)
     start_listener(warehouse)
     try:
         yield

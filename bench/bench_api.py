@@ -2,7 +2,7 @@
 
 For each warehouse kind (DuckDB, PostgreSQL):
 
-1. build the demo warehouse once with :func:`flows.demo.build_demo` (seed users, upload
+1. build the demo warehouse once with :func:`api.demo.build_demo` (seed users, upload
    both demo books, run the whole batch) with ``SIGMASIGHT_AS_OF_DATE=2026-11-20`` and a
    temporary ``SIGMASIGHT_DATA_DIR``, in a child process (its exit releases every DuckDB
    handle, dbt's included), recording the JSON body of each measured endpoint;
@@ -120,8 +120,8 @@ def build(env: dict[str, str], payload_file: Path) -> dict:
     os.environ.update(env)
     from fastapi.testclient import TestClient
 
+    from api.demo import build_demo
     from api.main import create_app
-    from flows.demo import build_demo
     from ingest.config import get_settings
     from ingest.warehouse import close_all_warehouses
 

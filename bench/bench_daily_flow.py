@@ -29,11 +29,11 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 from bench_pipeline import AS_OF, drop, fresh_settings, insert_synthetic_books  # noqa: E402
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
-from flows.demo import load_demo_books  # noqa: E402
+from api.demo import load_demo_books  # noqa: E402
 from flows.prefect_flows import daily_update  # noqa: E402
 from ingest.config import Settings, get_settings  # noqa: E402
-from ingest.schema import ensure_schema  # noqa: E402
 from ingest.warehouse import close_all_warehouses, get_warehouse  # noqa: E402
+from ingest.warehouse.schema import ensure_schema  # noqa: E402
 
 
 def _use(settings: Settings) -> None:

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from flows.demo import DEMO_BOOKS, load_demo_books
+from api.demo import DEMO_BOOKS, load_demo_books
 from flows.pipeline import run_pipeline
 from ingest.config import Settings
-from ingest.schema import ensure_schema
 from ingest.warehouse import Warehouse
+from ingest.warehouse.schema import ensure_schema
 
 AS_OF = dt.date(2026, 11, 20)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

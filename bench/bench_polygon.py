@@ -35,8 +35,8 @@ from ingest.config import Settings  # noqa: E402
 from ingest.market_cache import CachedPriceProvider  # noqa: E402
 from ingest.polygon import PolygonProvider  # noqa: E402
 from ingest.rate_limit import TokenBucket  # noqa: E402
-from ingest.schema import ensure_schema  # noqa: E402
 from ingest.warehouse import Warehouse  # noqa: E402
+from ingest.warehouse.schema import ensure_schema  # noqa: E402
 from tests.fakes.fake_polygon import FakePolygon  # noqa: E402
 
 START, END = dt.date(2024, 11, 20), dt.date(2025, 11, 20)

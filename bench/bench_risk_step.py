@@ -1,10 +1,10 @@
 """The whole risk step for 1,000 portfolios; prints JSON.
 
-Synthetic, seeded inputs in the shape the runner reads (91 sessions, a universe of
+Synthetic, seeded inputs in the shape the risk step reads (91 sessions, a universe of
 stocks + the 7 factor ETFs, options on some of them, 50 positions per portfolio,
 90 daily returns per portfolio, a few tags). Two measurements:
 
-- ``compute``: :func:`python_models.runner.compute_risk` (betas, Greeks, exposures,
+- ``compute``: :func:`python_models.risk_step.compute_risk` (betas, Greeks, exposures,
   metrics, VaR and components for every portfolio at once), no I/O;
 - ``warehouse`` (``--kinds``): :func:`run_risk_step` end to end on a fresh DuckDB file
   / PostgreSQL database whose stage-1 relations are stand-in tables holding the same
@@ -27,12 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ingest.schema import ensure_schema  # noqa: E402
+from flows.risk_step import run_risk_step  # noqa: E402
 from ingest.warehouse import Warehouse  # noqa: E402
+from ingest.warehouse.schema import ensure_schema  # noqa: E402
 from python_models.conventions import FACTORS  # noqa: E402
-from python_models.runner import compute_risk, run_risk_step  # noqa: E402
+from python_models.risk_step import RiskInputs, compute_risk  # noqa: E402
 from tests.conftest import dispose_settings, make_settings  # noqa: E402
-from tests.python_models.test_runner import STAGE1_DDL  # noqa: E402
+from tests.utils.risk_world import STAGE1_DDL  # noqa: E402
 
 
 def synthetic_inputs(portfolios: int, per_portfolio: int = 50, universe: int = 500,
@@ -95,6 +96,12 @@ def synthetic_inputs(portfolios: int, per_portfolio: int = 50, universe: int = 5
             "tags": tags, "as_of": as_of.date(), "options": options}
 
 
+def risk_inputs(inputs: dict) -> RiskInputs:
+    """The inputs as the risk step's reader returns them."""
+    return RiskInputs(**{name: inputs[name] for name in (
+        "sessions", "prices", "positions", "securities", "portfolio_days", "tags")})
+
+
 def load_stand_ins(warehouse: Warehouse, inputs: dict) -> None:
     sec = inputs["securities"].assign(asset_type="STOCK", underlying_symbol=lambda f: f.symbol)
     positions = inputs["positions"].assign(entry_price=1.0,
@@ -128,7 +135,7 @@ def main() -> None:
     timings = []
     for _ in range(args.repeat):
         started = time.perf_counter()
-        outputs = compute_risk(inputs, inputs["as_of"], 0.045)
+        outputs = compute_risk(risk_inputs(inputs), inputs["as_of"], 0.045)
         timings.append(time.perf_counter() - started)
     result = {
         "portfolios": args.portfolios,

@@ -6,9 +6,12 @@ is a no-op inside the flow (the calendar decides, not the cron string).
 
 from __future__ import annotations
 
+from typing import cast
+
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
+from flows.dispatch import BACKFILL_DEPLOYMENT, DAILY_UPDATE_DEPLOYMENT
 from flows.prefect_flows import (
     daily_update,
     market_data_flow,
@@ -16,15 +19,14 @@ from flows.prefect_flows import (
     risk_metrics_flow,
     snapshots_flow,
 )
+from ingest.calendar import NEW_YORK
 
-TIMEZONE = "America/New_York"
+TIMEZONE = NEW_YORK.key
 SCHEDULES = {
     "market-data": "0 16 * * 1-5",
     "risk-metrics": "0 17 * * 1-5",
     "snapshots": "30 17 * * 1-5",
 }
-DAILY_UPDATE_DEPLOYMENT = "daily-update/daily-update"
-BACKFILL_DEPLOYMENT = "portfolio-backfill/portfolio-backfill"
 
 
 def deployments() -> list[RunnerDeployment]:
@@ -37,7 +39,10 @@ def deployments() -> list[RunnerDeployment]:
                             ("snapshots", snapshots_flow))
     ]
     on_demand = [
-        daily_update.to_deployment(name="daily-update", tags=["sigmasight", "manual"]),
-        portfolio_backfill.to_deployment(name="portfolio-backfill", tags=["sigmasight", "upload"]),
+        daily_update.to_deployment(name=DAILY_UPDATE_DEPLOYMENT.split("/")[1],
+                                   tags=["sigmasight", "manual"]),
+        portfolio_backfill.to_deployment(name=BACKFILL_DEPLOYMENT.split("/")[1],
+                                         tags=["sigmasight", "upload"]),
     ]
-    return scheduled + on_demand
+    # called outside an event loop, to_deployment returns the deployment, not a coroutine
+    return cast(list[RunnerDeployment], scheduled + on_demand)

@@ -34,7 +34,7 @@ def prefect_home() -> Path:
     return Path(home) if home else get_settings().data_dir / "prefect"
 
 
-def start_server(port: int, startup_timeout: float = 90.0) -> subprocess.Popen:
+def start_server(port: int, startup_timeout: float = 180.0) -> subprocess.Popen:
     """Start ``prefect server start`` in the background; wait until it answers."""
     home = prefect_home()
     home.mkdir(parents=True, exist_ok=True)

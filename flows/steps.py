@@ -11,11 +11,11 @@ import datetime as dt
 from typing import Any
 
 from flows.dbt_runner import run_dbt
+from flows.risk_step import run_risk_step
 from ingest.config import Settings
 from ingest.market_data import load_market_data
-from ingest.schema import ensure_schema
 from ingest.warehouse import Warehouse
-from python_models.runner import run_risk_step
+from ingest.warehouse.schema import ensure_schema
 
 
 def load_prices_step(warehouse: Warehouse, settings: Settings,

@@ -191,7 +191,8 @@ def backfill_prices(warehouse: Warehouse, provider, symbols: Iterable[str], star
             if error is None and (bars is None or bars.empty):
                 error = f"no bars for {symbol} in {start}..{end}"
             with warehouse.connect() as conn:
-                written = write_symbol_bars(conn, symbol, bars) if error is None else 0
+                written = write_symbol_bars(conn, symbol, bars) if bars is not None and \
+                    error is None else 0
                 _record_symbol_error(conn, symbol, provider.name, error)
                 progress.record(conn, symbol, error)
             report.rows_written[symbol] = written

@@ -24,16 +24,13 @@ deleted earlier in the same transaction): kept positions only get ``quantity``,
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from ingest.csv_positions import PositionRow
+from ingest.tags import DEFAULT_TAG_COLOR
 from ingest.warehouse import Connection
-
-DEFAULT_TAG_COLOR = "#6B7280"
-_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # a :name parameter, as ingest.warehouse
 
 # Positions of the portfolio that the upload keeps (matched by symbol and entry date).
 _KEPT = """
@@ -97,12 +94,6 @@ _POSITION_IDS = """
     where u.upload_id = :upload_id
     order by u.row_number
 """
-
-
-def _used(sql: str, params: dict[str, object]) -> dict[str, object]:
-    """The parameters ``sql`` references (DuckDB refuses unused named parameters)."""
-    names = set(_PARAM.findall(sql))
-    return {name: value for name, value in params.items() if name in names}
 
 
 @dataclass(frozen=True)
@@ -182,12 +173,12 @@ def write_book(conn: Connection, *, portfolio_id: int, user_id: int, rows: list[
                    upload_frame(rows, portfolio_id=portfolio_id, upload_id=upload_id))
     params = {"portfolio_id": portfolio_id, "user_id": user_id, "upload_id": upload_id,
               "color": DEFAULT_TAG_COLOR}
-    counts = conn.fetch_one(_COUNTS, _used(_COUNTS, params))
+    counts = conn.fetch_one(_COUNTS, params)
     assert counts is not None
     for statement in _REPLACE_BOOK:
-        conn.execute(statement, _used(statement, params))
+        conn.execute(statement, params)
     position_ids = [int(row[0]) for row in conn.fetchall(_POSITION_IDS,
-                                                         _used(_POSITION_IDS, params))]
+                                                         params)]
     matched = int(counts["matched"])
     return BookWriteResult(position_ids, inserted=len(rows) - matched, updated=matched,
                            removed=int(counts["existing"]) - matched)

@@ -139,7 +139,21 @@ def default_as_of(now: dt.datetime) -> dt.date:
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
     closes = _session_closes()
-    index = _index_at_or_before(now.astimezone(NEW_YORK).date())
+    index = _index_at_or_before(today_in_new_york(now))
     if closes[index] > pd.Timestamp(now):
         index -= 1
     return _to_dates(_session_days()[[index]])[0]
+
+
+def today_in_new_york(now: dt.datetime | None = None) -> dt.date:
+    """The calendar date in New York (the exchange's time zone) at ``now`` (default: now).
+
+    This is "today" for every rule of the product: the latest entry date an upload may
+    carry, and the day a batch runs for when no as-of date is pinned.
+    """
+    return (now or dt.datetime.now(dt.UTC)).astimezone(NEW_YORK).date()
+
+
+def off_session_reason(day: dt.date) -> str | None:
+    """Why a batch for ``day`` has nothing to do (not an XNYS session), or None."""
+    return None if is_session(day) else f"{day} is not an XNYS session: nothing to do"

@@ -87,8 +87,7 @@ def stored_bars(conn: Connection, symbol: str, start: dt.date, end: dt.date) -> 
 
 def frame_to_payload(frame: pd.DataFrame) -> str:
     records = []
-    for row in _normalise(frame).itertuples(index=False):
-        record = row._asdict()
+    for record in _normalise(frame).to_dict("records"):
         record["price_date"] = record["price_date"].isoformat()
         record["trades"] = None if pd.isna(record["trades"]) else int(record["trades"])
         for column in ("open", "high", "low", "close", "volume", "vwap"):
@@ -149,9 +148,9 @@ class MarketDataCache:
     def purge_expired(self) -> int:
         """Delete expired entries; returns how many there were."""
         with self.warehouse.connect() as conn:
-            count = conn.fetch_one(
-                "select count(*) as n from raw.market_data_cache where expires_at <= :now",
-                {"now": self.now()})["n"]
+            count = conn.fetchall(
+                "select count(*) from raw.market_data_cache where expires_at <= :now",
+                {"now": self.now()})[0][0]
             conn.execute("delete from raw.market_data_cache where expires_at <= :now",
                          {"now": self.now()})
         return int(count)

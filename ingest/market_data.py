@@ -7,7 +7,8 @@ One call of :func:`load_market_data` covers the history window of one as-of date
   ``session_index`` 0 = as-of, 1 = the session before, ...;
 - ``raw.securities``: upserted (delete + insert) for every requested symbol.
   ``asset_type`` is OPTION for OCC symbols (type, strike and expiry from the symbol,
-  ``underlying_symbol`` = the OCC root), ETF for :data:`KNOWN_ETFS`, STOCK otherwise.
+  ``underlying_symbol`` = the OCC root), ETF for known ETFs, STOCK otherwise
+  (:mod:`ingest.security_master`).
   Reference data (name, sector, industry, short interest) comes from the reference
   provider; an option takes its underlying's. A reference failure is recorded in
   ``reference_error`` and keeps the previously stored reference values; it never
@@ -35,7 +36,6 @@ import pandas as pd
 from ingest import calendar
 from ingest.backfill_progress import backfill_prices
 from ingest.config import Settings
-from ingest.occ import SymbolError, parse_symbol
 from ingest.providers import (
     BAR_COLUMNS,
     BarsResult,
@@ -43,19 +43,17 @@ from ingest.providers import (
     ReferenceProvider,
     ReferenceResult,
 )
+from ingest.security_master import (
+    expand_symbols,
+    security_master,
+    stored_securities,
+    symbols_for_book,
+    with_reference,
+)
 from ingest.synthetic import SyntheticProvider
-from ingest.warehouse import Connection, Warehouse
+from ingest.warehouse import Connection, Warehouse, in_list
 
-FACTOR_ETFS = ("SPY", "MTUM", "VTV", "VUG", "QUAL", "IWM", "SPLV")
-KNOWN_ETFS = frozenset(FACTOR_ETFS) | frozenset({
-    "QQQ", "DIA", "VOO", "VTI", "IVV", "EFA", "EEM", "TLT", "IEF", "HYG", "LQD", "GLD",
-    "SLV", "USO", "XLK", "XLF", "XLE", "XLV", "XLY", "XLP", "XLI", "XLU", "XLB", "XLRE",
-    "XLC", "SMH", "ARKK", "USMV", "VLUE", "SIZE",
-})
 Result = TypeVar("Result", BarsResult, ReferenceResult)
-REFERENCE_FIELDS = ("name", "sector", "industry", "short_interest", "reference_source")
-SECURITY_COLUMNS = ("symbol", "asset_type", "underlying_symbol", "option_type", "strike",
-                    "expiry_date", *REFERENCE_FIELDS, "reference_error")
 
 
 @dataclass
@@ -108,54 +106,6 @@ def make_reference_provider(settings: Settings,
     return SyntheticProvider(settings.risk_free_rate)
 
 
-def expand_symbols(symbols: Iterable[str]) -> list[str]:
-    """``symbols`` plus the underlying of every option among them, sorted, distinct.
-
-    Symbols that do not parse are kept (the load reports them as errors).
-    """
-    expanded = set(symbols)
-    for symbol in list(expanded):
-        try:
-            _, occ = parse_symbol(symbol)
-        except SymbolError:
-            continue
-        if occ is not None:
-            expanded.add(occ.root)
-    return sorted(expanded)
-
-
-def symbols_for_book(conn: Connection) -> list[str]:
-    """Every position symbol, every option's underlying and the factor ETFs."""
-    held = [row[0] for row in conn.fetchall("select distinct symbol from app.positions")]
-    return expand_symbols([*held, *FACTOR_ETFS])
-
-
-def security_master(symbols: Sequence[str]) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Identity columns of the security master from the symbols alone.
-
-    Returns
-    -------
-    (frame, errors)
-        ``frame``: ``symbol, asset_type, underlying_symbol, option_type, strike,
-        expiry_date`` for every valid symbol; ``errors``: the invalid ones.
-    """
-    rows, errors = [], {}
-    for symbol in symbols:
-        try:
-            _, occ = parse_symbol(symbol)
-        except SymbolError as error:
-            errors[symbol] = f"invalid symbol: {error}"
-            continue
-        if occ is None:
-            rows.append((symbol, "ETF" if symbol in KNOWN_ETFS else "STOCK", symbol,
-                         None, None, None))
-        else:
-            rows.append((symbol, "OPTION", occ.root, occ.option_type, occ.strike, occ.expiry))
-    frame = pd.DataFrame(rows, columns=["symbol", "asset_type", "underlying_symbol",
-                                        "option_type", "strike", "expiry_date"])
-    return frame, errors
-
-
 def load_market_data(warehouse: Warehouse, settings: Settings, *,
                      symbols: Iterable[str] | None = None, as_of: dt.date | None = None,
                      provider: PriceProvider | None = None,
@@ -203,7 +153,7 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
     reference = _fetch(lambda: reference_provider.reference_data(list(stock_symbols)),
                        list(stock_symbols), ReferenceResult)
     with warehouse.connect() as conn:
-        securities = with_reference(master, reference, _stored_securities(conn, valid))
+        securities = with_reference(master, reference, stored_securities(conn, valid))
         _replace_trading_days(conn, calendar.sessions(start, as_of))
         _delete_in(conn, "raw.securities", valid)
         conn.insert_df("raw.securities", securities)
@@ -257,53 +207,10 @@ def clean_bars(bars: pd.DataFrame, symbols: Sequence[str], start: dt.date,
     return frame.sort_values(["symbol", "price_date"]).reset_index(drop=True)
 
 
-def with_reference(master: pd.DataFrame, reference: ReferenceResult,
-                   stored: pd.DataFrame) -> pd.DataFrame:
-    """Security-master rows: identity + reference data of the symbol (options: underlying).
-
-    Where the reference provider failed for a symbol, ``reference_error`` says why and
-    the previously ``stored`` reference values of that symbol are kept.
-    """
-    fields = list(REFERENCE_FIELDS)
-    found = reference.frame.loc[:, ["symbol", *fields]].drop_duplicates("symbol")
-    found = found.rename(columns={"symbol": "underlying_symbol"}).astype(object)
-    frame = master.merge(found, on="underlying_symbol", how="left")
-    missing = frame["reference_source"].isna()
-    previous = (stored.set_index("symbol").reindex(frame["symbol"])[fields]
-                .set_axis(frame.index).astype(object))
-    frame[fields] = frame[fields].where(~missing, previous, axis=0)
-    is_option = frame["asset_type"] == "OPTION"
-    options = frame[is_option]
-    frame.loc[is_option, "name"] = (
-        options["underlying_symbol"] + " " + options["expiry_date"].astype(str) + " "
-        + options["option_type"] + " " + options["strike"].map("{:g}".format))
-    reasons = [reference.errors.get(s, "no reference data returned")
-               for s in frame["underlying_symbol"]]
-    frame["reference_error"] = pd.Series(reasons, index=frame.index, dtype=object).where(
-        missing, None)
-    frame["short_interest"] = pd.to_numeric(frame["short_interest"]).astype(float)
-    return frame[list(SECURITY_COLUMNS)]
-
-
-def _stored_securities(conn: Connection, symbols: Sequence[str]) -> pd.DataFrame:
-    clause, params = _in_list(symbols)
-    return conn.fetch_df(
-        "select symbol, " + ", ".join(REFERENCE_FIELDS)
-        + f" from raw.securities where symbol in ({clause})", params)
-
-
 def _replace_trading_days(conn: Connection, days: list[dt.date]) -> None:
     conn.execute("delete from raw.trading_days")
     conn.insert_df("raw.trading_days", pd.DataFrame(
         {"session_date": days, "session_index": range(len(days) - 1, -1, -1)}))
-
-
-def _in_list(values: Sequence[str]) -> tuple[str, dict[str, Any]]:
-    """``:p0, :p1, ...`` and their parameters (``NULL`` for an empty list)."""
-    if not len(values):
-        return "null", {}
-    params = {f"p{i}": value for i, value in enumerate(values)}
-    return ", ".join(f":{name}" for name in params), params
 
 
 def _delete_in(conn: Connection, table: str, symbols: Sequence[str], condition: str = "",
@@ -311,7 +218,7 @@ def _delete_in(conn: Connection, table: str, symbols: Sequence[str], condition: 
     """Delete the rows of ``symbols`` (and ``condition``) from ``table``."""
     if not len(symbols):
         return
-    clause, symbol_params = _in_list(symbols)
+    clause, symbol_params = in_list("symbol", symbols)
     extra = f" and {condition}" if condition else ""
-    conn.execute(f"delete from {table} where symbol in ({clause}){extra}",
+    conn.execute(f"delete from {table} where symbol in {clause}{extra}",
                  {**symbol_params, **(params or {})})

@@ -46,6 +46,8 @@ _SYMBOL_FORMAT = (
     "thousandths, e.g. AAPL240119C00150000"
 )
 
+_OPTION_TYPES: dict[str, Literal["C", "P"]] = {"C": "C", "P": "P"}
+
 
 class SymbolError(ValueError):
     """A position symbol is neither a valid ticker nor a valid OCC option symbol."""
@@ -185,9 +187,10 @@ def parse_occ(symbol: str) -> OccSymbol:
     except OccSymbolError as error:
         raise _digit_count_error(text) or error from None
     option_type = suffix[6]
-    if option_type not in ("C", "P"):
+    kind = _OPTION_TYPES.get(option_type)
+    if kind is None:
         raise OccSymbolError(f"option type must be C or P, got {option_type!r}")
-    return OccSymbol(root, expiry, option_type, _parse_strike(suffix[7:]))
+    return OccSymbol(root, expiry, kind, _parse_strike(suffix[7:]))
 
 
 def _digit_count_error(text: str) -> OccSymbolError | None:

@@ -40,11 +40,11 @@ import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import httpx
 import pandas as pd
 
+from ingest.calendar import NEW_YORK
 from ingest.config import Settings
 from ingest.occ import OccSymbolError, is_option_symbol, parse_occ
 from ingest.providers import BAR_COLUMNS as _BAR_COLUMNS
@@ -59,7 +59,6 @@ from ingest.rate_limit import (
     shared_bucket,
 )
 
-NEW_YORK = ZoneInfo("America/New_York")
 BAR_COLUMNS = list(_BAR_COLUMNS)
 _FIELDS = {"o": "open", "h": "high", "l": "low", "c": "close", "v": "volume", "vw": "vwap",
            "n": "trades"}
@@ -206,7 +205,7 @@ class PolygonProvider:
             ticker = polygon_ticker(symbol)
         except OccSymbolError as error:
             raise SymbolFetchError(f"malformed option symbol: {error}") from None
-        url = (f"{self.base_url}/v2/aggs/ticker/{ticker}/range/1/day/"
+        url: str | None = (f"{self.base_url}/v2/aggs/ticker/{ticker}/range/1/day/"
                f"{start.isoformat()}/{end.isoformat()}")
         params: dict[str, str] | None = {"adjusted": "true", "sort": "asc", "limit": "50000"}
         results: list[dict] = []

@@ -188,8 +188,8 @@ def shared_bucket(key: str, rate_per_minute: float, burst: float = 1.0) -> Token
 
 def backoff_delay(attempt: int, rng: random.Random | None = None) -> float:
     """Seconds before retry ``attempt`` (0-based): ``min(2 * 2**attempt, 300) + U(0, 1)``."""
-    rng = rng or random
-    return min(2.0 * 2.0 ** attempt, MAX_BACKOFF_SECONDS) + rng.uniform(0.0, 1.0)
+    jitter = rng.uniform(0.0, 1.0) if rng is not None else random.uniform(0.0, 1.0)
+    return min(2.0 * 2.0 ** attempt, MAX_BACKOFF_SECONDS) + jitter
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:

@@ -113,7 +113,7 @@ def validate_trade(row: int, fields: dict[str, Any]) -> tuple[Trade | None, list
             problem("price", f"price must be a positive finite number, got {fields['price']!r}")
         else:
             price = float(price_number)
-    if problems:
+    if problems or quantity is None:
         return None, problems
     return Trade(row, symbol, occ is not None, quantity, price, position_id), []
 

@@ -13,10 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.book import ensure_portfolio, write_book
+from ingest.calendar import today_in_new_york
+from ingest.config import Settings
 from ingest.csv_positions import parse_positions_csv
 from ingest.warehouse import Connection, Warehouse
 
 DEFAULT_PORTFOLIO_NAME = "Main portfolio"
+
+
+def upload_today(settings: Settings) -> dt.date:
+    """The latest entry date an upload may carry: the pinned as-of date, else today in
+    New York."""
+    return settings.as_of_date or today_in_new_york()
 
 
 @dataclass(frozen=True)

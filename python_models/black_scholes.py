@@ -17,7 +17,7 @@ _SQRT_2PI = np.sqrt(2.0 * np.pi)
 def norm_pdf(x: ArrayLike) -> np.ndarray:
     r"""Standard normal density φ(x) = e^{−x²/2} / √(2π)."""
     x = np.asarray(x, dtype=float)
-    return np.exp(-0.5 * x * x) / _SQRT_2PI
+    return np.asarray(np.exp(-0.5 * x * x) / _SQRT_2PI, dtype=float)
 
 
 def d1_d2(spot: ArrayLike, strike: ArrayLike, t_years: ArrayLike, rate: ArrayLike,
@@ -49,4 +49,4 @@ def bs_price(spot: ArrayLike, strike: ArrayLike, t_years: ArrayLike, rate: Array
         call = spot * ndtr(d1) - discounted_strike * ndtr(d2)
         put = discounted_strike * ndtr(-d2) - spot * ndtr(-d1)
     intrinsic = np.where(is_call, np.maximum(spot - strike, 0.0), np.maximum(strike - spot, 0.0))
-    return np.where(live, np.where(is_call, call, put), intrinsic)
+    return np.asarray(np.where(live, np.where(is_call, call, put), intrinsic), dtype=float)

@@ -65,13 +65,20 @@ class IncrementalBook:
     tag_names: list[str]
     baseline: ProForma | None = None  # the current book through :func:`pro_forma`
 
+    @property
+    def current_figures(self) -> ProForma:
+        """The current book's figures (set by :func:`prepare`)."""
+        if self.baseline is None:
+            raise ValueError("an IncrementalBook is made by prepare()")
+        return self.baseline
+
 
 def _factor_matrix(market: SessionMarket) -> pd.DataFrame:
     wide = market.betas.pivot_table(index="symbol", columns="factor", values="beta",
                                     aggfunc="first")
     wide = wide.reindex(columns=list(FACTORS))
     short_interest = market.securities.set_index("symbol")["short_interest"]
-    wide[SHORT_INTEREST_FACTOR] = wide.index.map(short_interest)
+    wide[SHORT_INTEREST_FACTOR] = short_interest.reindex(wide.index).to_numpy(float)
     return wide
 
 
@@ -134,7 +141,7 @@ def changed_contributions(book: IncrementalBook, rows: pd.DataFrame) -> Contribu
 
 def _totals(part: Contributions, mask: np.ndarray | None = None) -> dict[str, float]:
     keep = np.ones(len(part.dae), bool) if mask is None else mask
-    sums = part.exposure[keep].sum().to_dict()
+    sums = {str(name): float(value) for name, value in part.exposure[keep].sum().items()}
     sums.update(zip(GREEK_COLUMNS, np.nan_to_num(part.greeks[keep]).sum(axis=0), strict=True))
     sums["n_fallback"] = float(part.fallback[keep].sum())
     factors = part.factors[keep]

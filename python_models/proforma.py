@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,7 +109,7 @@ def position_changes(book: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
     new_symbols = list(dict.fromkeys(trades.loc[target.isna(), "symbol"]))
     new_ids = {symbol: -(number + 1) for number, symbol in enumerate(new_symbols)}
     ids = target.fillna(trades["symbol"].map(new_ids)).astype(int).tolist()
-    changes: dict[int, list] = {}
+    changes: dict[int, list[Any]] = {}
     for position_id, symbol, quantity, price in zip(
             ids, trades["symbol"], trades["quantity"], trades["price"], strict=True):
         entry = changes.setdefault(position_id, [symbol, Decimal(0), price])

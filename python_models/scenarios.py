@@ -160,7 +160,8 @@ def pnl_grid(book: pd.DataFrame, spot_shifts_pct: ArrayLike, vol_shifts_pts: Arr
     full = np.where(is_option, q_m * (shifted_price - base_price), q_m * d_spot)
 
     def position_greek(name: str) -> np.ndarray:
-        return np.nan_to_num(g[name].to_numpy(float))  # stocks: 0 for all but delta
+        values: np.ndarray = np.nan_to_num(g[name].to_numpy(float))
+        return values  # stocks: 0 for all but delta
 
     approx = (position_greek("delta") * d_spot + 0.5 * position_greek("gamma") * d_spot**2
               + position_greek("vega") * vol_shifts[None, :, None]

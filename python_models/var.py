@@ -22,7 +22,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from python_models.conventions import UNTAGGED, VAR_Z
+from python_models.betas import pairwise_covariance
+from python_models.conventions import (
+    UNTAGGED,
+    VAR_CONFIDENCE,
+    VAR_HORIZON_DAYS,
+    VAR_MIN_OBS,
+    VAR_WINDOW_RETURNS,
+    VAR_Z,
+)
 
 
 def parametric_var(exposures: np.ndarray, cov: np.ndarray,
@@ -66,3 +74,86 @@ def tag_components(positions: pd.DataFrame, tags: pd.DataFrame) -> pd.DataFrame:
                 n_positions=("position_id", "nunique"))
            .reset_index())
     return out[["portfolio_id", "tag_id", "tag_name", "component_var", "n_positions"]]
+
+
+def var_covariance(returns: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Σ of the VaR window and the securities it covers.
+
+    ``returns``: sessions × securities of daily returns over the VaR window (60 sessions).
+    A security enters Σ only with ≥ 20 returns; a pair of usable securities with < 20
+    overlapping returns gets covariance 0. Returns (Σ, the usable securities in order).
+    """
+    symbols = list(returns.columns)
+    cov, n_pairs = pairwise_covariance(returns, min_obs=VAR_MIN_OBS)
+    usable = np.diag(n_pairs) >= VAR_MIN_OBS if symbols else np.zeros(0, bool)
+    return (np.nan_to_num(cov[np.ix_(usable, usable)]),
+            [s for s, ok in zip(symbols, usable, strict=True) if ok])
+
+
+def portfolio_var(metrics: pd.DataFrame, exposures: pd.DataFrame, cov: np.ndarray,
+                  var_symbols: list[str],
+                  tags: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parametric VaR of every portfolio of ``metrics`` and its components.
+
+    Parameters
+    ----------
+    metrics : one row per portfolio (``portfolio_id``, ``portfolio_value``), in the order
+        the VaR rows are wanted.
+    exposures : per position ``position_id, portfolio_id, symbol, underlying_symbol,
+        delta_adjusted_exposure`` (dollars).
+    cov, var_symbols : from :func:`var_covariance`.
+    tags : ``position_id, tag_id, tag_name``.
+
+    Returns
+    -------
+    (metrics with ``parametric_sigma``, ``parametric_var_95`` (dollars, positive loss),
+    ``parametric_var_95_fraction`` (of V where V > 0), ``var_z``, ``var_window_returns``,
+    ``var_n_securities``, ``var_n_positions_excluded``, ``confidence``, ``horizon_days``;
+    component rows per position and per tag with ``share_of_var``).
+
+    A position whose underlying is not in ``var_symbols``, or whose delta-adjusted
+    exposure is NULL, is excluded (and counted).
+    """
+    portfolio_ids = metrics["portfolio_id"].tolist()
+    pos = exposures[["position_id", "portfolio_id", "symbol", "underlying_symbol",
+                     "delta_adjusted_exposure"]].copy()
+    pos["j"] = pos["underlying_symbol"].map({s: i for i, s in enumerate(var_symbols)})
+    pos["p"] = pos["portfolio_id"].map({p: i for i, p in enumerate(portfolio_ids)})
+    included = pos["j"].notna() & pos["delta_adjusted_exposure"].notna()
+    inc = pos[included]
+    rows, cols = inc["p"].to_numpy(int), inc["j"].to_numpy(int)
+    x = np.zeros((len(portfolio_ids), len(var_symbols)))
+    np.add.at(x, (rows, cols), inc["delta_adjusted_exposure"].to_numpy(float))
+    result = parametric_var(x, cov) if var_symbols else {
+        "sigma": np.full(len(portfolio_ids), np.nan), "var": np.full(len(portfolio_ids), np.nan),
+        "marginal": np.zeros((len(portfolio_ids), 0))}
+    marginal = np.full(len(pos), np.nan)
+    marginal[included.to_numpy()] = result["marginal"][rows, cols]
+    pos["marginal_var"] = marginal
+    pos["component_var"] = pos["delta_adjusted_exposure"] * pos["marginal_var"]
+    positive_value = metrics["portfolio_value"].where(metrics["portfolio_value"] > 0)
+    metrics = metrics.assign(
+        parametric_sigma=result["sigma"], parametric_var_95=result["var"],
+        parametric_var_95_fraction=result["var"] / positive_value, var_z=VAR_Z,
+        var_window_returns=VAR_WINDOW_RETURNS, var_n_securities=(x != 0).sum(axis=1),
+        var_n_positions_excluded=metrics["portfolio_id"].map(
+            (~included).groupby(pos["portfolio_id"]).sum()).fillna(0).astype(int),
+        confidence=VAR_CONFIDENCE, horizon_days=VAR_HORIZON_DAYS)
+    return metrics, _components(pos, tags, pd.Series(result["var"], index=portfolio_ids))
+
+
+def _components(pos: pd.DataFrame, tags: pd.DataFrame, total: pd.Series) -> pd.DataFrame:
+    """Component rows per position and per tag, each with its share of the total VaR."""
+    position_rows = pos.assign(
+        component_level="position",
+        component_key="position:" + pos["position_id"].astype(str),
+        tag_id=pd.array([pd.NA] * len(pos), dtype="Int64"), tag_name=None, n_positions=1)
+    tag_rows = tag_components(pos[["position_id", "portfolio_id", "component_var"]], tags)
+    tag_rows = tag_rows.assign(
+        component_level="tag", component_key="tag:" + tag_rows["tag_name"].astype(str),
+        position_id=pd.array([pd.NA] * len(tag_rows), dtype="Int64"), symbol=None,
+        underlying_symbol=None, delta_adjusted_exposure=np.nan, marginal_var=np.nan)
+    components = pd.concat([position_rows, tag_rows], ignore_index=True)
+    components["share_of_var"] = (components["component_var"]
+                                  / components["portfolio_id"].map(total))
+    return components

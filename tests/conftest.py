@@ -18,8 +18,8 @@ import psycopg
 import pytest
 
 from ingest.config import Settings, get_settings
-from ingest.schema import ensure_schema
 from ingest.warehouse import Warehouse
+from ingest.warehouse.schema import ensure_schema
 
 PG_ADMIN_DSN = os.environ.get("SIGMASIGHT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 WAREHOUSE_KINDS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]

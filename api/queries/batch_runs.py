@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flows.batch_runs import get_batch_run  # = flows.pipeline.get_batch_run
 from ingest.warehouse import Warehouse
+from ingest.warehouse.batch_runs import get_batch_run
 
 
 def visible_run(warehouse: Warehouse, run_id: str, *, user_id: int,

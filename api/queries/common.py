@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from ingest.warehouse import Connection
+from ingest.warehouse import Connection, in_list
+
+__all__ = ["consistent_reads", "floats", "in_list"]
 
 
 def consistent_reads(conn: Connection) -> None:
@@ -16,13 +18,6 @@ def consistent_reads(conn: Connection) -> None:
     """
     if conn.kind == "postgres":
         conn.execute("set transaction isolation level repeatable read")
-
-
-def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
-    """``(:prefix_0, :prefix_1, ...)`` and its parameters, for ``x in (...)``."""
-    names = [f"{prefix}_{index}" for index in range(len(values))]
-    return "(" + ", ".join(f":{name}" for name in names) + ")", dict(zip(names, values,
-                                                                      strict=True))
 
 
 def floats(row: dict[str, Any], columns: Iterable[str]) -> dict[str, Any]:

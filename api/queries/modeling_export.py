@@ -46,7 +46,7 @@ def session_with_trades(warehouse: Warehouse, settings: Settings, user_id: int,
         trades = trade_list(conn, session_id)
         count = conn.fetch_one("select count(*) as n from app.modeling_session_positions "
                                "where session_id = :s", {"s": session_id})
-    return {"session": public(row, settings, n_positions=int(count["n"]),
+    return {"session": public(row, settings, n_positions=int(count["n"] if count else 0),
                               n_trades=len(trades)), "trades": trades}
 
 
@@ -67,11 +67,11 @@ def trades_fix(warehouse: Warehouse, settings: Settings, user_id: int, session_i
     orders = []
     if changes is not None:
         underlying = state.terms.set_index("symbol")["underlying_symbol"]
-        for place, change in enumerate(changes.itertuples(), start=1):
+        for place, change in enumerate(changes.to_dict("records"), start=1):
             orders += orders_to_reach(
-                f"{session_id[:8]}-{place}", change.symbol, change.current, change.target,
-                cents(change.price) if order_type == "limit" else None,
-                underlying.get(change.symbol))
+                f"{session_id[:8]}-{place}", str(change["symbol"]), change["current"],
+                change["target"], cents(change["price"]) if order_type == "limit" else None,
+                underlying.get(change["symbol"]))
     session = Session(settings.fix_sender_comp_id, settings.fix_target_comp_id, now)
     if not orders:
         body = b""

@@ -98,7 +98,8 @@ def _records(part: Contributions, rows: np.ndarray,
     """The listed fields of ``rows`` of ``part``, with their row and component VaR."""
     selected = part.positions.iloc[rows][["position_id", "symbol", "quantity",
                                           *POSITION_FIELDS]]
-    records = selected.to_dict("records")
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in selected.to_dict("records")]
     for record, row in zip(records, rows, strict=True):
         record["row"], record["component_var"] = int(row), components[row]
     return records
@@ -121,7 +122,7 @@ def _positions(state: SessionState, before: np.ndarray, after: Contributions, pr
     incremental = state.incremental
     rows = np.arange(len(before)) if view == "all" else np.flatnonzero(before)
     current = {r["position_id"]: r for r in _records(
-        incremental.current, rows, incremental.baseline.kept_components)}
+        incremental.current, rows, incremental.current_figures.kept_components)}
     out = []
     for record in _records(after, np.arange(len(after.dae)), pro.after_components):
         was = current.pop(record["position_id"], None)
@@ -168,7 +169,7 @@ def session_risk(warehouse: Warehouse, settings: Settings, user_id: int, session
     return {
         "session": public(row, settings, n_trades=len(trades)),
         "equity": number(row["equity"]),
-        **_figures(incremental.baseline, pro, row),
+        **_figures(incremental.current_figures, pro, row),
         "positions": _positions(state, before, after, pro, view),
         "inputs": _inputs(row, state),
     }

@@ -157,6 +157,8 @@ def create_session(warehouse: Warehouse, settings: Settings, user_id: int, portf
         row = read_session(conn, settings, user_id, session_id, touch=False)
         count = conn.fetch_one("select count(*) as n from app.modeling_session_positions "
                                "where session_id = :s", {"s": session_id})
+    if row is None or count is None:  # written above in this transaction
+        raise SessionNotFound(session_id)
     return public(row, settings, n_positions=int(count["n"]), n_trades=0)
 
 

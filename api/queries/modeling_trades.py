@@ -112,15 +112,16 @@ def _prepare(warehouse: Warehouse, settings: Settings, user_id: int, session_id:
         symbol, found = _resolve(trade, state)
         problems.extend(found)
         resolved.append(symbol)
-    if problems:
+    symbols = [symbol for symbol in resolved if symbol is not None]
+    if problems or len(symbols) != len(trades):
         raise TradeValidationError(problems)
-    unknown = sorted(set(resolved) - set(state.terms["symbol"]))
+    unknown = sorted(set(symbols) - set(state.terms["symbol"]))
     failed = _add_securities(warehouse, settings, row, unknown) if unknown else {}
     problems = [CsvProblem(trade.row, "symbol", f"no market data for {failed[symbol]}")
-                for trade, symbol in zip(trades, resolved, strict=True) if symbol in failed]
+                for trade, symbol in zip(trades, symbols, strict=True) if symbol in failed]
     if problems:
         raise TradeValidationError(problems)
-    return resolved
+    return symbols
 
 
 def _priced(trades: list[Trade], symbols: list[str], state: SessionState) -> pd.DataFrame:
@@ -166,13 +167,16 @@ def add_trades(warehouse: Warehouse, settings: Settings, user_id: int, session_i
 
 
 def _current(warehouse: Warehouse, settings: Settings, user_id: int, session_id: str,
-             trade_id: int) -> pd.Series:
+             trade_id: int) -> dict[str, Any]:
     with warehouse.connect() as conn:
         row = read_session(conn, settings, user_id, session_id)
         trades = None if row is None else read_trades(conn, session_id)
-    if trades is None or trade_id not in set(trades["trade_id"]):
+    found = [] if trades is None else [
+        {str(k): v for k, v in t.items()} for t in trades.to_dict("records")
+        if t["trade_id"] == trade_id]
+    if not found:
         raise SessionNotFound(f"trade {trade_id}")
-    return trades.set_index("trade_id").loc[trade_id]
+    return found[0]
 
 
 def update_trade(warehouse: Warehouse, settings: Settings, user_id: int, session_id: str,
@@ -188,7 +192,7 @@ def update_trade(warehouse: Warehouse, settings: Settings, user_id: int, session
     trade, problems = validate_trade(1, merged)
     problems += [CsvProblem(1, name, f"a trade's {name} cannot change: remove the trade "
                             "and add another") for name in unknown]
-    if problems:
+    if problems or trade is None:
         raise TradeValidationError(problems)
     symbols = _prepare(warehouse, settings, user_id, session_id, [trade])
     with warehouse.connect() as conn:
@@ -214,11 +218,12 @@ def delete_trade(warehouse: Warehouse, settings: Settings, user_id: int, session
 
 def trade_list(conn: Connection, session_id: str) -> list[dict[str, Any]]:
     """The session's trades as API rows (quantity as an exact decimal number)."""
-    trades = read_trades(conn, session_id)
-    return [{"id": int(t.trade_id), "symbol": t.symbol,
-             "position_id": None if pd.isna(t.position_id) else int(t.position_id),
-             "quantity": Decimal(t.quantity), "price": float(t.price),
-             "price_source": t.price_source, "created_at": t.created_at,
-             "updated_at": t.updated_at} for t in trades.itertuples()]
+    trades: list[dict[str, Any]] = [{str(k): v for k, v in t.items()} for t in
+                                    read_trades(conn, session_id).to_dict("records")]
+    return [{"id": int(t["trade_id"]), "symbol": t["symbol"],
+             "position_id": None if pd.isna(t["position_id"]) else int(t["position_id"]),
+             "quantity": Decimal(t["quantity"]), "price": float(t["price"]),
+             "price_source": t["price_source"], "created_at": t["created_at"],
+             "updated_at": t["updated_at"]} for t in trades]
 
 

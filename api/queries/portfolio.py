@@ -68,7 +68,8 @@ def portfolio_summary(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any]
 def snapshots(warehouse: Warehouse, portfolio_id: int, start: dt.date | None,
               end: dt.date | None) -> list[dict[str, Any]]:
     """One row per session in [start, end] (either bound optional), oldest first."""
-    clauses, params = ["s.portfolio_id = :portfolio_id"], {"portfolio_id": portfolio_id}
+    clauses = ["s.portfolio_id = :portfolio_id"]
+    params: dict[str, Any] = {"portfolio_id": portfolio_id}
     if start is not None:
         clauses.append("s.snapshot_date >= :start")
         params["start"] = start

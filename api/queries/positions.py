@@ -166,10 +166,11 @@ def list_positions(warehouse: Warehouse, *, user_id: int, portfolio_id: int,
             as_of = {"as_of_date": first["_as_of"]}
             totals = {"count": first["_count"], **{c: first[f"_{c}"] for c in SUM_COLUMNS}}
         else:  # a page past the end: the totals need their own statement
-            totals = conn.fetch_one(
+            summed = conn.fetch_one(
                 f"{cte} select (select as_of_date from as_of) as as_of_date, "
                 f"count(*) as count, {_SUMS} from filtered f", params)
-            as_of = totals
+            assert summed is not None  # an aggregate always returns one row
+            as_of = totals = summed
         rows = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
         tags = _tags_of(conn, user_id, [int(row["position_id"]) for row in rows])
         groups = None

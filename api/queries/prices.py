@@ -12,7 +12,8 @@ from ingest.warehouse import Warehouse
 def price_history(warehouse: Warehouse, symbol: str, start: dt.date | None,
                   end: dt.date | None) -> dict[str, Any] | None:
     """Rows in [start, end] oldest first, with the security's type; None if never loaded."""
-    clauses, params = ["symbol = :symbol"], {"symbol": symbol}
+    clauses = ["symbol = :symbol"]
+    params: dict[str, Any] = {"symbol": symbol}
     if start is not None:
         clauses.append("price_date >= :start")
         params["start"] = start

@@ -90,6 +90,8 @@ def metrics(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | None:
         params = {"p": portfolio_id, "d": as_of}
         row = conn.fetch_one("select * from marts.fct_portfolio_risk_metrics "
                              "where portfolio_id = :p and as_of_date = :d", params)
+        if row is None:
+            return None
         components = [_clean(r) for r in conn.fetch_dicts(
             "select * from marts.fct_var_components where portfolio_id = :p "
             "and as_of_date = :d order by component_level, position_id, tag_name", params)]

@@ -2,7 +2,7 @@
 
 Every statement is scoped to the requesting user: another user's tag or position is
 indistinguishable from one that does not exist (the routes answer 404). Every write
-bumps the user's data version in its own transaction (:mod:`api.data_version`), so
+bumps the user's data version in its own transaction (:mod:`ingest.warehouse.data_version`), so
 cached reads of that user are invalidated exactly when the write commits.
 """
 
@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-import psycopg
-
-from api.data_version import bump_user, write_lock
 from api.queries.common import in_list
-from ingest.warehouse import Connection, Warehouse
-
-UNIQUE_VIOLATIONS = (duckdb.ConstraintException, psycopg.errors.UniqueViolation)
+from ingest.warehouse import Connection, UniqueViolationError, Warehouse
+from ingest.warehouse.data_version import bump_user, write_lock
 
 _TAG_SELECT = """
     select t.id, t.name, t.color,
@@ -69,7 +64,7 @@ def create_tag(warehouse: Warehouse, user_id: int, name: str, color: str) -> dic
             assert row is not None
             tag = _get(conn, user_id, int(row["id"]))
             bump_user(conn, user_id)
-    except UNIQUE_VIOLATIONS as error:  # a concurrent insert of the same name
+    except UniqueViolationError as error:  # a concurrent insert of the same name
         raise TagNameTaken(name) from error
     assert tag is not None
     return tag
@@ -93,7 +88,7 @@ def update_tag(warehouse: Warehouse, user_id: int, tag_id: int, name: str | None
                              {"color": color, "tag_id": tag_id})
             bump_user(conn, user_id)
             return _get(conn, user_id, tag_id)
-    except UNIQUE_VIOLATIONS as error:
+    except UniqueViolationError as error:
         raise TagNameTaken(name or "") from error
 
 

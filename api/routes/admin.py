@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api import batches
 from api.deps import AdminUser, SettingsDep
 from api.schemas.batch_runs import RunAccepted
 from api.schemas.common import Envelope, ok, responses
@@ -19,7 +20,5 @@ def daily_update(admin: AdminUser, settings: SettingsDep) -> dict:
     """Queue the daily batch (prices, models, marts for every portfolio); on a day that
     is not an XNYS session the run is recorded as `skipped`. Poll
     `GET /batch-runs/{batch_run_id}`."""
-    from flows import pipeline  # imported on use: it loads dbt
-
-    run_id = pipeline.submit_daily_update(settings, requested_by=admin.id)
+    run_id = batches.start_daily_update(settings, requested_by=admin.id)
     return ok({"batch_run_id": run_id})

@@ -10,11 +10,11 @@ from api.deps import CurrentUser, WarehouseDep
 from api.errors import not_found
 from api.queries import batch_runs as queries
 from api.schemas.batch_runs import BatchRunPublic
-from api.schemas.common import Envelope, ok, responses
+from api.schemas.common import Envelope, example_of, ok, responses
 
 router = APIRouter(prefix="/batch-runs", tags=["batch runs"])
 
-_EXAMPLE = BatchRunPublic.model_config["json_schema_extra"]["examples"][0]
+_EXAMPLE = example_of(BatchRunPublic)
 
 
 @router.get("/{run_id}", response_model=Envelope[BatchRunPublic],

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
-from api.data_version import bump_user, write_lock
+from api import batches
 from api.deps import CurrentUser, PortfolioId, SettingsDep, WarehouseDep
 from api.errors import ApiError, not_found
 from api.queries import portfolio as queries
 from api.queries import users
-from api.schemas.common import Envelope, ok, responses
+from api.schemas.common import Envelope, example_of, ok, responses
 from api.schemas.portfolio import (
     SNAPSHOT_EXAMPLE,
     SUMMARY_EXAMPLE,
@@ -21,13 +20,17 @@ from api.schemas.portfolio import (
     SnapshotHistory,
     UploadAccepted,
 )
-from ingest.config import Settings
-from ingest.csv_positions import CsvTooLargeError, CsvValidationError, problem_dicts
-from ingest.upload import DEFAULT_PORTFOLIO_NAME, upload_positions_csv
+from ingest.csv_positions import (
+    MAX_CSV_BYTES,
+    CsvTooLargeError,
+    CsvValidationError,
+    problem_dicts,
+)
+from ingest.upload import DEFAULT_PORTFOLIO_NAME, upload_positions_csv, upload_today
+from ingest.warehouse.data_version import bump_user, write_lock
 
 router = APIRouter(prefix="/portfolio", tags=["portfolio"])
 
-MAX_CSV_BYTES = 5_000_000  # the default of ingest.csv_positions.parse_positions_csv
 MAX_UPLOAD_BODY_BYTES = MAX_CSV_BYTES + 64 * 1024  # multipart framing + the equity field
 
 
@@ -69,22 +72,17 @@ def get_snapshots(
                "snapshots": rows})
 
 
-def upload_today(settings: Settings) -> dt.date:
-    """The date entry dates may not exceed: the pinned as-of date, else today in New York."""
-    return settings.as_of_date or dt.datetime.now(ZoneInfo("America/New_York")).date()
-
-
 @router.post(
     "/upload", status_code=202, response_model=Envelope[UploadAccepted],
     summary="Replace your book with a positions CSV; starts its backfill",
-    responses=responses(UploadAccepted.model_config["json_schema_extra"]["examples"][0],
+    responses=responses(example_of(UploadAccepted),
                         404, 413, status=202, description="Accepted: backfill queued"),
 )
 def upload_portfolio(
     user: CurrentUser, settings: SettingsDep, warehouse: WarehouseDep,
     file: Annotated[UploadFile, File(
         description="CSV, UTF-8, header `ticker,quantity,entry_price,entry_date,tags` "
-                    "(`csvticker` accepted); at most 5 MB",
+                    f"(`csvticker` accepted); at most {MAX_CSV_BYTES:,} bytes",
         examples=["ticker,quantity,entry_price,entry_date,tags\n"
                   "AAPL,320,236.48,2026-09-16,\"tech,core\"\n"
                   "AAPL261218C00250000,10,12.5,2026-10-01,hedge\n"])],
@@ -119,9 +117,7 @@ def upload_portfolio(
     except CsvValidationError as error:
         raise ApiError(422, str(error), code="invalid_csv",
                        details=problem_dicts(error.problems)) from error
-    from flows import pipeline  # imported on use: it loads dbt
-
-    run_id = pipeline.submit_portfolio_backfill(settings, result.portfolio_id, user.id)
+    run_id = batches.start_portfolio_backfill(settings, result.portfolio_id, user.id)
     return ok({"batch_run_id": run_id, "portfolio_id": result.portfolio_id,
                "upload_id": result.upload_id, "positions": len(result.position_ids),
                "inserted": result.inserted, "updated": result.updated,

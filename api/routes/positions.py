@@ -10,7 +10,7 @@ from api.deps import CurrentUser, PortfolioId, WarehouseDep
 from api.errors import ApiError, not_found
 from api.queries import positions as queries
 from api.queries import tags as tag_queries
-from api.schemas.common import Envelope, ok, responses
+from api.schemas.common import Envelope, example_of, ok, responses
 from api.schemas.positions import POSITION_TYPES, PositionsPage
 from api.schemas.tags import PositionTags, PositionTagsUpdate
 
@@ -34,8 +34,8 @@ def parse_types(text: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-_PAGE_EXAMPLE = PositionsPage.model_config["json_schema_extra"]["examples"][0]
-_TAGS_EXAMPLE = PositionTags.model_config["json_schema_extra"]["examples"][0]
+_PAGE_EXAMPLE = example_of(PositionsPage)
+_TAGS_EXAMPLE = example_of(PositionTags)
 
 
 @router.get("", response_model=Envelope[PositionsPage],

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Path, Query
 from api.deps import CurrentUser, WarehouseDep
 from api.errors import ApiError, not_found
 from api.queries import prices as queries
-from api.schemas.common import Envelope, ok, responses
+from api.schemas.common import Envelope, example_of, ok, responses
 from api.schemas.prices import PriceHistory
 from ingest.occ import SymbolError, parse_symbol
 
 router = APIRouter(prefix="/prices", tags=["prices"])
 
-_EXAMPLE = PriceHistory.model_config["json_schema_extra"]["examples"][0]
+_EXAMPLE = example_of(PriceHistory)
 
 
 def normalise_symbol(text: str) -> str:

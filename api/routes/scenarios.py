@@ -27,13 +27,13 @@ MAX_HORIZON_DAYS = 5 * 366
 
 def _shifts(text: str, name: str, low: float, high: float) -> tuple[float, ...]:
     """A comma list of shifts, each in (low, high], distinct, at most 41."""
+    bad: str | None = None
     try:
         values = tuple(float(part) for part in text.split(",") if part.strip())
     except ValueError:
         values = ()
         bad = f"{name} must be a comma list of numbers, got {text[:60]!r}"
     else:
-        bad = None
         if not values or len(values) > MAX_GRID_POINTS:
             bad = f"{name} needs 1 to {MAX_GRID_POINTS} values"
         elif len(set(values)) != len(values):

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path
 from api.deps import CurrentUser, WarehouseDep
 from api.errors import ApiError, not_found
 from api.queries import tags as queries
-from api.schemas.common import Envelope, ok, responses
+from api.schemas.common import Envelope, example_of, ok, responses
 from api.schemas.tags import TagCreate, TagDeleted, TagPublic, TagUpdate
 
 router = APIRouter(prefix="/tags", tags=["tags"])
 
-_TAG_EXAMPLE = TagPublic.model_config["json_schema_extra"]["examples"][0]
+_TAG_EXAMPLE = example_of(TagPublic)
 TagIdPath = Annotated[int, Path(ge=1, description="one of your tags")]
 
 

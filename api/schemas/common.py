@@ -45,6 +45,15 @@ class ErrorEnvelope(BaseModel):
     error: ErrorBody
 
 
+def example_of(model: type[BaseModel]) -> Any:
+    """The first example a schema declares in ``json_schema_extra``."""
+    extra = model.model_config.get("json_schema_extra")
+    assert isinstance(extra, dict), f"{model.__name__} declares no examples"
+    examples = extra["examples"]
+    assert isinstance(examples, list)
+    return examples[0]
+
+
 def ok(data: Any, message: str | None = None) -> dict[str, Any]:
     """The success envelope around ``data``."""
     return {"success": True, "data": data, "message": message}

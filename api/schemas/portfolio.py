@@ -8,6 +8,7 @@ Money is in dollars (double precision); exposures are signed (``short_exposure``
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,7 +43,7 @@ class SnapshotValues(BaseModel):
     daily_return: float | None = Field(description="P&L_t / V_{t−1}, a fraction")
 
 
-_SUMMARY_EXAMPLE = {
+_SUMMARY_EXAMPLE: dict[str, Any] = {
     "portfolio_id": 1, "name": "Main portfolio", "as_of": "2026-11-20",
     "equity": 3012345.67, "market_value": 3050000.0, "long_exposure": 1900000.0,
     "short_exposure": -1100000.0, "gross_exposure": 3000000.0, "net_exposure": 800000.0,
@@ -74,7 +75,7 @@ class SnapshotPublic(SnapshotValues):
     position_count: int
 
 
-_SNAPSHOT_EXAMPLE = {
+_SNAPSHOT_EXAMPLE: dict[str, Any] = {
     "snapshot_date": "2026-11-20", "equity": 3012345.67, "market_value": 3050000.0,
     "long_exposure": 1900000.0, "short_exposure": -1100000.0, "gross_exposure": 3000000.0,
     "net_exposure": 800000.0, "daily_pnl": 12345.6, "mtd_pnl": 45678.9, "ytd_pnl": 123456.7,

@@ -9,7 +9,7 @@ A position with no value on that date (e.g. entered after it) has null values.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,7 +18,7 @@ from api.schemas.tags import TagRef
 PositionType = Literal["LONG", "SHORT", "LC", "LP", "SC", "SP"]
 POSITION_TYPES: tuple[str, ...] = ("LONG", "SHORT", "LC", "LP", "SC", "SP")
 
-_POSITION_EXAMPLE = {
+_POSITION_EXAMPLE: dict[str, Any] = {
     "position_id": 42, "symbol": "AAPL", "underlying_symbol": "AAPL", "asset_type": "STOCK",
     "position_type": "LONG", "option_type": None, "strike": None, "expiry_date": None,
     "quantity": 1000.0, "entry_price": 180.5, "entry_date": "2026-06-02", "multiplier": 1,

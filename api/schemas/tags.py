@@ -1,47 +1,29 @@
 """Tags: ``TagBase`` / ``TagCreate`` / ``TagUpdate`` / ``TagPublic``, and position tags.
 
-Tag names follow the CSV rules (:mod:`ingest.csv_positions`): 1–50 letters, digits,
-space, ``-``, ``_`` or ``.``, not starting with a spreadsheet formula character, and
-stored lower-case (so ``Tech`` and a CSV's ``tech`` are the same tag). Names are unique
-per user. Colours are ``#RRGGBB``.
+Tag names follow the one tag rule of :mod:`ingest.tags` (1–50 letters, digits, space,
+``-``, ``_`` or ``.``, not starting with a spreadsheet formula character, stored
+lower-case, unique per user). Colours are ``#RRGGBB``.
 """
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ingest.csv_positions import MAX_TAG_LENGTH
+from ingest.tags import DEFAULT_TAG_COLOR, MAX_TAG_LENGTH, clean_tag_name
 
-TAG_NAME_RE = re.compile(r"[A-Za-z0-9 _.\-]+")
 COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
-DEFAULT_COLOR = "#6B7280"
-
-
-def _clean_name(value: str) -> str:
-    name = value.strip()
-    if not name:
-        raise ValueError("tag name must not be empty")
-    if len(name) > MAX_TAG_LENGTH:
-        raise ValueError(f"tag name is longer than {MAX_TAG_LENGTH} characters")
-    if name[0] in "=+-@":
-        raise ValueError("tag name must not start with = + - @")
-    if not TAG_NAME_RE.fullmatch(name):
-        raise ValueError("tag name may contain only letters, digits, space, '-', '_' and '.'")
-    return name.lower()
 
 
 class TagBase(BaseModel):
-    name: str = Field(description="1–50 of A-Z a-z 0-9 space - _ . ; stored lower-case",
-                      examples=["tech"])
-    color: str = Field(DEFAULT_COLOR, pattern=COLOR_PATTERN, description="#RRGGBB",
+    name: str = Field(description=f"1–{MAX_TAG_LENGTH} of A-Z a-z 0-9 space - _ . ; "
+                                  "stored lower-case", examples=["tech"])
+    color: str = Field(DEFAULT_TAG_COLOR, pattern=COLOR_PATTERN, description="#RRGGBB",
                        examples=["#1F77B4"])
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _clean_name(value)
+        return clean_tag_name(value)
 
     @field_validator("color")
     @classmethod
@@ -65,7 +47,7 @@ class TagUpdate(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str | None) -> str | None:
-        return None if value is None else _clean_name(value)
+        return None if value is None else clean_tag_name(value)
 
     @field_validator("color")
     @classmethod

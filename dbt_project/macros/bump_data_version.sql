@@ -1,4 +1,4 @@
-{#- on-run-end: tell the API's response cache (api/data_version.py, scope 0 = marts)
+{#- on-run-end: tell the API's response cache (ingest/warehouse/data_version.py, scope 0 = marts)
     that the marts changed. On PostgreSQL the same transaction also notifies the API
     processes' listeners (channel sigmasight_data_version, payload '0'; delivered at
     commit); DuckDB has no NOTIFY (its only writer process forgets on its own). -#}

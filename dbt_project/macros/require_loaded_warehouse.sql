@@ -7,7 +7,7 @@
             {{ exceptions.raise_compiler_error(
                 "The warehouse at target '" ~ target.name ~ "' has no raw tables yet. "
                 ~ "Load it first: `make demo` (DuckDB) or run the pipeline "
-                ~ "(python -m flows.demo) against this target.") }}
+                ~ "(python -m api.demo) against this target.") }}
         {% endif %}
     {% endif %}
 {% endmacro %}

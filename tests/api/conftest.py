@@ -26,9 +26,9 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.seed import seed_demo_users
 from ingest.config import REPO_ROOT, Settings
-from ingest.schema import ensure_schema
 from ingest.upload import upload_positions_csv
 from ingest.warehouse import Warehouse, close_all_warehouses, get_warehouse
+from ingest.warehouse.schema import ensure_schema
 from tests.conftest import dispose_settings, make_settings
 
 AS_OF = dt.date(2026, 11, 20)  # a Friday session

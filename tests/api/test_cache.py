@@ -14,8 +14,9 @@ import uuid
 import pytest
 
 from api.cache import Entry, ResponseCache, cache_key
-from api.data_version import RequestState, forget_states
+from api.request_state import RequestState, forget_states
 from api.security import TokenError, create_access_token, decode_access_token
+from api.version_listener import VersionListener
 from tests.api.conftest import DEMO_DATA, error_of, ok_data
 
 POSITIONS = "/api/v1/positions"
@@ -302,7 +303,7 @@ def _fake_warehouse(kind="duckdb", release=2.0):
 
 
 def test_remembered_states_are_exact(monkeypatch):
-    import api.data_version as dv
+    import api.request_state as dv
 
     state = _state(user_id=5)
     reads = []
@@ -334,12 +335,14 @@ def test_remembered_states_are_exact(monkeypatch):
 
 
 def test_write_lock_forgets_after_the_transaction(monkeypatch):
-    import api.data_version as dv
+    import api.request_state as dv
 
     duck = _fake_warehouse()
     monkeypatch.setattr(dv, "read_request_state", lambda warehouse, user_id: _state())
     dv.current_state(duck, 1)
-    with dv.write_lock(1):
+    from ingest.warehouse.data_version import write_lock
+
+    with write_lock(1):
         assert dv.remembered_state(duck, 1) is not None  # not before the commit
     assert dv.remembered_state(duck, 1) is None
 
@@ -348,12 +351,13 @@ def test_postgres_states_follow_the_listener(monkeypatch):
     """On PostgreSQL a state is remembered only while the listener is healthy, and a
     notification forgets its scope (a user, or everything for scope 0), including a
     read that was in flight when it arrived."""
-    import api.data_version as dv
+    import api.request_state as dv
 
     monkeypatch.setattr(dv, "start_listener", lambda warehouse: None)
     pg = _fake_warehouse("postgres")
     url = pg.settings.database_url
-    listener = dv._Listener(url)  # never started: driven by hand
+    listener = VersionListener(pg, lambda user_id, then: dv.forget_states(url, user_id, then),
+                               on_exit=lambda _: None)  # never started: driven by hand
     monkeypatch.setitem(dv._LISTENERS, url, listener)
     reads = []
     monkeypatch.setattr(dv, "read_request_state",
@@ -400,7 +404,7 @@ def test_postgres_states_follow_the_listener(monkeypatch):
 
 @pytest.mark.parametrize("env", ["duckdb"], indirect=True)
 def test_no_listener_on_duckdb(env):
-    import api.data_version as dv
+    import api.request_state as dv
 
     assert dv.start_listener(env.warehouse) is None
     assert dv.memo_seconds(env.warehouse) == dv.MEMO_SECONDS
@@ -421,7 +425,7 @@ def _dsn(env) -> str:
 def _healthy_listener(env, timeout: float = 5.0):
     import time
 
-    import api.data_version as dv
+    import api.request_state as dv
 
     listener = dv.start_listener(env.warehouse)
     deadline = time.monotonic() + timeout
@@ -469,7 +473,7 @@ def _poll(env, path: str, done, timeout: float = 1.0):
 def test_a_bump_committed_elsewhere_shows_at_once(env):
     import time
 
-    import api.data_version as dv
+    import api.request_state as dv
 
     _healthy_listener(env)
     path, user_id = "/api/v1/portfolio", env.users["demo_user_1"]
@@ -518,7 +522,7 @@ def test_listener_down_falls_back_to_reading_versions_per_request(env, monkeypat
 
     import psycopg
 
-    import api.data_version as dv
+    import api.request_state as dv
 
     listener = _healthy_listener(env)
     monkeypatch.setattr(listener, "RETRY_SECONDS", (1.5,))  # stays down for a while

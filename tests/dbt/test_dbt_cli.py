@@ -11,8 +11,8 @@ import duckdb
 
 from flows.dbt_runner import run_dbt
 from ingest.config import REPO_ROOT
-from ingest.schema import ensure_schema
 from ingest.warehouse import Warehouse
+from ingest.warehouse.schema import ensure_schema
 from tests.conftest import make_settings
 from tests.dbt import dataset
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from flows.dbt_runner import DbtError, run_dbt
-from ingest.schema import ensure_schema
 from ingest.warehouse import Warehouse
+from ingest.warehouse.schema import ensure_schema
 from tests.conftest import dispose_settings, make_settings
 from tests.dbt import dataset
 

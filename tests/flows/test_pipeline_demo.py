@@ -14,7 +14,7 @@ import exchange_calendars as xcals
 import pandas as pd
 import pytest
 
-from flows.demo import load_demo_books
+from api.demo import load_demo_books
 from flows.pipeline import run_pipeline
 from ingest.warehouse import Warehouse
 from tests.conftest import dispose_settings, make_settings

@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from flows.demo import load_demo_books
+from api.demo import load_demo_books
 from flows.pipeline import run_pipeline
 from ingest.warehouse import Warehouse
 from tests.conftest import WAREHOUSE_KINDS, dispose_settings, make_settings

@@ -11,15 +11,16 @@ import pandas as pd
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
+from api.demo import load_demo_books
 from flows import pipeline, steps
-from flows.batch_runs import create_batch_run, get_batch_run
-from flows.demo import load_demo_books
 from flows.deployments import SCHEDULES, TIMEZONE, deployments
+from flows.plan import BATCH_PLAN
 from flows.prefect_flows import daily_update, portfolio_backfill
 from ingest.backfill_progress import read_progress
 from ingest.config import get_settings
-from ingest.schema import ensure_schema
 from ingest.warehouse import close_all_warehouses, get_warehouse
+from ingest.warehouse.batch_runs import create_batch_run, get_batch_run
+from ingest.warehouse.schema import ensure_schema
 
 AS_OF = dt.date(2026, 11, 20)
 MARTS = "select * from marts.fct_portfolio_snapshots order by portfolio_id, snapshot_date"
@@ -126,7 +127,7 @@ def test_rerunning_a_day_changes_nothing(demo_env):
     pd.testing.assert_frame_equal(history, _marts(demo_env, HISTORY))
     run = get_batch_run(get_warehouse(demo_env), run_id)
     assert (run["status"], run["progress"], run["error"]) == ("completed", 1.0, None)
-    assert set(run["details"]["timings"]) == {"market_data", "risk_metrics", "snapshots"}
+    assert set(run["details"]["timings"]) == {step.name for step in BATCH_PLAN}
     assert run["details"]["risk"]["rows"] == report["risk"]["rows"]
     progress = read_progress(get_warehouse(demo_env), run_id)
     assert progress["status"] == "completed"

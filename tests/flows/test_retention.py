@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
+from api.demo import load_demo_books
 from flows import steps
 from flows.dbt_runner import run_dbt
-from flows.demo import load_demo_books
 from flows.pipeline import run_pipeline
 from ingest.calendar import sessions
 from ingest.config import Settings

@@ -16,15 +16,10 @@ import pandas as pd
 import pytest
 
 from ingest.config import Settings
-from ingest.market_data import (
-    FACTOR_ETFS,
-    clean_bars,
-    load_market_data,
-    make_price_provider,
-    symbols_for_book,
-)
+from ingest.market_data import clean_bars, load_market_data, make_price_provider
 from ingest.polygon import PolygonProvider
 from ingest.providers import BarsResult, ReferenceResult
+from ingest.security_master import FACTOR_ETFS, symbols_for_book
 from ingest.synthetic import SyntheticProvider
 
 AS_OF = dt.date(2026, 11, 20)

@@ -54,7 +54,7 @@ def test_load_market_data_through_polygon_then_synthetic_records_each_rows_sourc
         settings = make_settings(kind, tmp_path, polygon_api_key=polygon.api_key,
                                  polygon_base_url=polygon.base_url,
                                  polygon_requests_per_minute=0)   # 0 = unlimited
-        from ingest.schema import ensure_schema
+        from ingest.warehouse.schema import ensure_schema
         warehouse = Warehouse(settings)
         try:
             ensure_schema(warehouse)

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from ingest.providers import BAR_COLUMNS, PriceProvider, ReferenceProvider
-from ingest.synthetic import ANCHOR, FACTOR_VOLS, SyntheticProvider
+from ingest.synthetic import SyntheticProvider
+from ingest.synthetic_master import ANCHOR, FACTOR_VOLS
 
 RATE = 0.045
 LONG_START, LONG_END = dt.date(2015, 1, 2), dt.date(2026, 11, 20)

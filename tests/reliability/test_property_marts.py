@@ -25,9 +25,9 @@ from api.seed import seed_demo_users
 from flows.dbt_runner import run_dbt
 from flows.steps import load_prices_step
 from ingest.calendar import sessions
-from ingest.schema import ensure_schema
 from ingest.upload import upload_positions_csv
 from ingest.warehouse import Warehouse
+from ingest.warehouse.schema import ensure_schema
 from tests.api.conftest import AS_OF
 from tests.conftest import WAREHOUSE_KINDS, dispose_settings, make_settings
 from tests.reliability.conftest import count

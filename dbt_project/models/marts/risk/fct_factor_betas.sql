@@ -10,28 +10,13 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('factor_betas') }}
+    {{ latest_analytics_run(ref('stg_analytics__factor_betas')) }}
 
 ),
 
 final as (
 
-    select
-        cast(source_rows.as_of_date as date) as as_of_date,
-        cast(source_rows.symbol as varchar) as symbol,
-        cast(source_rows.factor as varchar) as factor,
-        cast(source_rows.factor_name as varchar) as factor_name,
-        cast(source_rows.beta as double precision) as beta,
-        cast(source_rows.alpha as double precision) as alpha,
-        cast(source_rows.std_error as double precision) as std_error,
-        cast(source_rows.t_stat as double precision) as t_stat,
-        cast(source_rows.r_squared as double precision) as r_squared,
-        cast(source_rows.n_obs as integer) as n_obs,
-        cast(source_rows.window_returns as integer) as window_returns,
-        cast(source_rows.window_start as date) as window_start,
-        cast(source_rows.window_end as date) as window_end,
-        cast(source_rows.quality_flag as varchar) as quality_flag,
-        cast(source_rows.computed_at as timestamp) as computed_at
+    select source_rows.*
 
     from source_rows
 

@@ -9,7 +9,7 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('portfolio_factor_exposures') }}
+    {{ latest_analytics_run(ref('stg_analytics__portfolio_factor_exposures')) }}
 
 ),
 
@@ -21,17 +21,7 @@ portfolios as (
 
 final as (
 
-    select
-        cast(source_rows.as_of_date as date) as as_of_date,
-        cast(source_rows.portfolio_id as bigint) as portfolio_id,
-        cast(source_rows.factor as varchar) as factor,
-        cast(source_rows.factor_name as varchar) as factor_name,
-        cast(source_rows.equity as double precision) as equity,
-        cast(source_rows.dollar_exposure as double precision) as dollar_exposure,
-        cast(source_rows.exposure as double precision) as exposure,
-        cast(source_rows.n_positions as integer) as n_positions,
-        cast(source_rows.n_positions_excluded as integer) as n_positions_excluded,
-        cast(source_rows.computed_at as timestamp) as computed_at
+    select source_rows.*
 
     from source_rows
     inner join portfolios

@@ -9,7 +9,7 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('position_factor_exposures') }}
+    {{ latest_analytics_run(ref('stg_analytics__position_factor_exposures')) }}
 
 ),
 
@@ -27,16 +27,7 @@ positions as (
 
 final as (
 
-    select
-        cast(source_rows.as_of_date as date) as as_of_date,
-        cast(source_rows.position_id as bigint) as position_id,
-        cast(source_rows.portfolio_id as bigint) as portfolio_id,
-        cast(source_rows.factor as varchar) as factor,
-        cast(source_rows.underlying_symbol as varchar) as underlying_symbol,
-        cast(source_rows.beta as double precision) as beta,
-        cast(source_rows.delta_adjusted_exposure as double precision) as delta_adjusted_exposure,
-        cast(source_rows.dollar_exposure as double precision) as dollar_exposure,
-        cast(source_rows.computed_at as timestamp) as computed_at
+    select source_rows.*
 
     from source_rows
     inner join portfolios

@@ -10,7 +10,7 @@ with
 
 source_rows as (
 
-    {{ latest_analytics_run('position_greeks') }}
+    {{ latest_analytics_run(ref('stg_analytics__position_greeks')) }}
 
 ),
 
@@ -28,42 +28,7 @@ positions as (
 
 final as (
 
-    select
-        cast(source_rows.as_of_date as date) as as_of_date,
-        cast(source_rows.position_id as bigint) as position_id,
-        cast(source_rows.portfolio_id as bigint) as portfolio_id,
-        cast(source_rows.symbol as varchar) as symbol,
-        cast(source_rows.underlying_symbol as varchar) as underlying_symbol,
-        cast(source_rows.asset_type as varchar) as asset_type,
-        cast(source_rows.position_type as varchar) as position_type,
-        cast(source_rows.option_type as varchar) as option_type,
-        cast(source_rows.quantity as double precision) as quantity,
-        cast(source_rows.multiplier as integer) as multiplier,
-        cast(source_rows.spot as double precision) as spot,
-        cast(source_rows.spot_date as date) as spot_date,
-        cast(source_rows.strike as double precision) as strike,
-        cast(source_rows.expiry_date as date) as expiry_date,
-        cast(source_rows.days_to_expiry as integer) as days_to_expiry,
-        cast(source_rows.t_years as double precision) as t_years,
-        cast(source_rows.volatility as double precision) as volatility,
-        cast(source_rows.volatility_n_obs as integer) as volatility_n_obs,
-        cast(source_rows.volatility_window as integer) as volatility_window,
-        cast(source_rows.rate as double precision) as rate,
-        cast(source_rows.greeks_source as varchar) as greeks_source,
-        cast(source_rows.fallback_reason as varchar) as fallback_reason,
-        cast(source_rows.theoretical_price as double precision) as theoretical_price,
-        cast(source_rows.contract_delta as double precision) as contract_delta,
-        cast(source_rows.contract_gamma as double precision) as contract_gamma,
-        cast(source_rows.contract_theta as double precision) as contract_theta,
-        cast(source_rows.contract_vega as double precision) as contract_vega,
-        cast(source_rows.contract_rho as double precision) as contract_rho,
-        cast(source_rows.delta as double precision) as delta,
-        cast(source_rows.gamma as double precision) as gamma,
-        cast(source_rows.theta as double precision) as theta,
-        cast(source_rows.vega as double precision) as vega,
-        cast(source_rows.rho as double precision) as rho,
-        cast(source_rows.dollar_delta as double precision) as dollar_delta,
-        cast(source_rows.computed_at as timestamp) as computed_at
+    select source_rows.*
 
     from source_rows
     inner join portfolios

@@ -81,7 +81,7 @@ create table if not exists app.historical_backfill_progress (
     error_details varchar                  -- JSON text: {symbol: reason}
 );
 
--- Data versions for the API's response cache (api/data_version.py): id 0 = marts and
+-- Data versions for the API's response cache (ingest/warehouse/data_version.py): id 0 = marts and
 -- market data (bumped at the end of every successful pipeline run), id = a user id =
 -- that user's app data (bumped in the transaction of each API write).
 create table if not exists app.data_version (

@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import Any
 
-from ingest.warehouse import Warehouse
+from ingest.warehouse.connection import Warehouse
 
 TERMINAL_STATUSES = frozenset({"completed", "failed", "skipped"})
 

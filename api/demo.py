@@ -1,6 +1,8 @@
 """The demo job: seed the demo users, upload their books, run the batch, serve the API.
 
-``python -m flows.demo`` builds the warehouse of the configured target (DuckDB by
+This is the composition root of ``make demo``, so it sits in the top layer: it needs the
+API's user seeding and server as well as the batch (through :mod:`api.batches`).
+``python -m api.demo`` builds the warehouse of the configured target (DuckDB by
 default) from the CSV files in ``ingest/demo_data/`` through the same upload path a
 user's file takes; ``--serve`` then starts the API on 127.0.0.1:8000 in this process
 (on DuckDB the serving process is the one writer of the file).
@@ -14,12 +16,12 @@ import json
 import time
 from pathlib import Path
 
+from api.batches import run_batch_now
 from api.seed import seed_demo_users
-from flows.pipeline import run_pipeline
 from ingest.config import REPO_ROOT, Settings, get_settings
-from ingest.schema import ensure_schema
-from ingest.upload import upload_positions_csv
+from ingest.upload import upload_positions_csv, upload_today
 from ingest.warehouse import Warehouse, get_warehouse
+from ingest.warehouse.schema import ensure_schema
 
 DEMO_DATA = REPO_ROOT / "ingest" / "demo_data"
 DEMO_BOOKS = {"demo_user_1": DEMO_DATA / "demo_user_1.csv",
@@ -42,9 +44,8 @@ def build_demo(settings: Settings) -> dict:
     """Seed, upload and run the whole batch; returns timings and the portfolio ids."""
     started = time.perf_counter()
     warehouse = get_warehouse(settings)
-    today = settings.as_of_date or dt.date.today()
-    portfolios = load_demo_books(warehouse, today)
-    report = run_pipeline(settings, warehouse=warehouse)
+    portfolios = load_demo_books(warehouse, upload_today(settings))
+    report = run_batch_now(settings, warehouse)
     return {"portfolios": portfolios, "seconds": round(time.perf_counter() - started, 3),
             "timings": report["timings"], "as_of": str(report["market_data"]["as_of"]),
             "provider": report["market_data"]["provider"]}

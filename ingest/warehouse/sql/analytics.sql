@@ -1,5 +1,5 @@
--- Risk engine outputs: written by python_models.runner (one transaction per run that
--- replaces the as-of date's rows), read by the stage-2 risk marts as dbt sources.
+-- Risk engine outputs: written by the risk step (flows/risk_step.py, one transaction per
+-- run that replaces the as-of date's rows), read by dbt's stg_analytics__* models.
 -- Conventions: python_models/conventions.py. Portable DDL (DuckDB and PostgreSQL).
 create schema if not exists analytics;
 

@@ -1,23 +1,23 @@
 """Create the app, raw and analytics schemas (idempotent, portable DDL).
 
-The DDL lives in ``*.sql`` files beside the code that owns each schema:
-``ingest/sql/`` (app, raw) and ``python_models/sql/`` (analytics).
+The DDL of every table the project owns (dbt owns the marts) lives in ``sql/`` beside
+this module: ``app.sql`` (users, portfolios, tags, batch runs, ...), ``raw.sql`` (what the
+loaders write) and ``analytics.sql`` (what the risk step writes).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.config import REPO_ROOT
-from ingest.warehouse import Warehouse
+from ingest.warehouse.connection import Warehouse
 
-DDL_DIRECTORIES = (REPO_ROOT / "ingest" / "sql", REPO_ROOT / "python_models" / "sql")
-DDL_ORDER = ("app.sql", "raw.sql")
+DDL_DIRECTORY = Path(__file__).resolve().parent / "sql"
+DDL_ORDER = ("app.sql", "raw.sql", "analytics.sql")
 
 
 def ddl_files() -> list[Path]:
-    """The DDL files in execution order: app, raw, then the rest alphabetically."""
-    files = [path for directory in DDL_DIRECTORIES for path in sorted(directory.glob("*.sql"))]
+    """The DDL files in execution order: app, raw, analytics, then any other alphabetically."""
+    files = sorted(DDL_DIRECTORY.glob("*.sql"))
     return sorted(files, key=lambda p: (DDL_ORDER.index(p.name) if p.name in DDL_ORDER else 99))
 
 

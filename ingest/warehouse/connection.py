@@ -9,7 +9,8 @@ database handle (cursors per thread) and releases it after
 ``duckdb_idle_release_seconds`` without use, so that an analyst's ``dbt build``
 can take the file while the API is idle. When another process holds the file,
 opening retries until ``duckdb_lock_timeout_seconds`` and then raises
-:class:`WarehouseBusyError`.
+:class:`~ingest.warehouse.errors.WarehouseBusyError`. Driver errors are raised as the
+layer's own (:mod:`ingest.warehouse.errors`).
 """
 
 from __future__ import annotations
@@ -28,13 +29,29 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ingest.config import Settings, get_settings
+from ingest.warehouse.errors import (
+    WarehouseBusyError,
+    WarehouseUnavailableError,
+    translated_errors,
+)
 
 Params = Mapping[str, Any] | None
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
-class WarehouseBusyError(RuntimeError):
-    """The DuckDB file is locked by another process for longer than the timeout."""
+def driver_sql(kind: Literal["duckdb", "postgres"], sql: str) -> str:
+    """``sql`` with ``:name`` parameters in the driver's style (``$name`` / ``%(name)s``)."""
+    if kind == "duckdb":
+        return _PARAM.sub(r"$\1", sql)
+    return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """``(:prefix_0, :prefix_1, ...)`` and its parameters, for ``x in (...)``; an empty
+    list gives ``(null)``, which matches nothing."""
+    names = [f"{prefix}_{index}" for index in range(len(values))]
+    clause = ", ".join(f":{name}" for name in names) or "null"
+    return f"({clause})", dict(zip(names, values, strict=True))
 
 
 class Connection:
@@ -44,15 +61,18 @@ class Connection:
         self.kind = kind
         self._cursor = cursor
 
-    def _sql(self, sql: str, params: Params) -> str:
+    def _bind(self, sql: str, params: Params) -> tuple[str, dict[str, Any] | None]:
+        """``sql`` in the driver's style and the parameters it references (DuckDB refuses
+        unused named parameters, so callers may pass a superset)."""
         if not params:
-            return sql
-        if self.kind == "duckdb":
-            return _PARAM.sub(r"$\1", sql)
-        return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+            return sql, None
+        names = set(_PARAM.findall(sql))
+        used = {name: value for name, value in params.items() if name in names}
+        return (driver_sql(self.kind, sql), used) if used else (sql, None)
 
     def execute(self, sql: str, params: Params = None) -> None:
-        self._cursor.execute(self._sql(sql, params), dict(params) if params else None)
+        with translated_errors():
+            self._cursor.execute(*self._bind(sql, params))
 
     def fetchall(self, sql: str, params: Params = None) -> list[tuple]:
         self.execute(sql, params)
@@ -70,7 +90,8 @@ class Connection:
     def fetch_df(self, sql: str, params: Params = None) -> pd.DataFrame:
         """Query into a DataFrame; date columns come back as ``datetime64``."""
         if self.kind == "duckdb":
-            return self._cursor.execute(self._sql(sql, params), dict(params or {})).df()
+            with translated_errors():
+                return self._cursor.execute(*self._bind(sql, params)).df()
         self.execute(sql, params)
         names = [column[0] for column in self._cursor.description]
         frame = pd.DataFrame(self._cursor.fetchall(), columns=names)
@@ -86,6 +107,10 @@ class Connection:
         """
         if frame.empty:
             return 0
+        with translated_errors():
+            return self._insert_df(table, frame)
+
+    def _insert_df(self, table: str, frame: pd.DataFrame) -> int:
         columns = ", ".join(frame.columns)
         if self.kind == "duckdb":
             view = f"_insert_{threading.get_ident()}"
@@ -203,18 +228,24 @@ class Warehouse:
                 except BaseException:
                     cursor.execute("rollback")
                     raise
-                cursor.execute("commit")
+                with translated_errors():
+                    cursor.execute("commit")
             return
         assert self._engine is not None
-        raw = self._engine.raw_connection()
         try:
+            raw = self._engine.raw_connection()
+        except sa.exc.DBAPIError as error:
+            raise WarehouseUnavailableError(f"PostgreSQL is unreachable: {error.orig}") from error
+        try:
+            assert raw.driver_connection is not None
             cursor = raw.driver_connection.cursor()
             try:
                 yield Connection("postgres", cursor)
             except BaseException:
                 raw.rollback()
                 raise
-            raw.commit()
+            with translated_errors():
+                raw.commit()
         finally:
             raw.close()
 
@@ -223,6 +254,11 @@ class Warehouse:
         with self.connect() as conn:
             for statement in statements:
                 conn.execute(statement)
+
+    @property
+    def dsn(self) -> str:
+        """The libpq connection string of a PostgreSQL warehouse (no SQLAlchemy driver)."""
+        return re.sub(r"^postgresql\+\w+://", "postgresql://", self.settings.database_url)
 
     def close(self) -> None:
         """Release the DuckDB file or dispose of the PostgreSQL pool."""

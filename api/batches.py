@@ -1,0 +1,42 @@
+"""How the API starts batches: the one module of ``api/`` that imports ``flows/``.
+
+On DuckDB the serving process is the warehouse's one writer, so the API runs the batch
+itself (in a worker thread, :mod:`flows.pipeline`) or hands it to a Prefect server when
+``PREFECT_API_URL`` is set. The import-linter contract in ``pyproject.toml`` names this
+module as the only exception to "the API does not import the flows"; everything else in
+``api/`` reads batch runs through :mod:`ingest.warehouse.batch_runs`.
+
+``flows`` is imported on use: it loads dbt, which an API process that never starts a batch
+need not pay for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ingest.config import Settings
+from ingest.warehouse import Warehouse
+
+
+def start_portfolio_backfill(settings: Settings, portfolio_id: int,
+                             requested_by: int | None = None) -> str:
+    """Queue the backfill of ``portfolio_id`` after an upload; returns the batch-run id."""
+    from flows import pipeline
+
+    return pipeline.submit_portfolio_backfill(settings, portfolio_id, requested_by)
+
+
+def start_daily_update(settings: Settings, requested_by: int | None = None,
+                       today: dt.date | None = None) -> str:
+    """Queue the daily batch (a recorded no-op off XNYS sessions); returns the run id."""
+    from flows import pipeline
+
+    return pipeline.submit_daily_update(settings, requested_by=requested_by, today=today)
+
+
+def run_batch_now(settings: Settings, warehouse: Warehouse) -> dict[str, Any]:
+    """Run the whole batch synchronously in this process (the demo); raises on failure."""
+    from flows import pipeline
+
+    return pipeline.run_pipeline(settings, warehouse=warehouse)

@@ -1,0 +1,35 @@
+{#- analytics.var_components (written by the risk step, flows/risk_step.py) with the
+    marts' types; one row per portfolio per VaR component (position or tag) per risk run (as_of_date). -#}
+
+with
+
+source as (
+
+    select * from {{ source('analytics', 'var_components') }}
+
+),
+
+renamed as (
+
+    select
+        cast(as_of_date as date) as as_of_date,
+        cast(portfolio_id as bigint) as portfolio_id,
+        cast(component_level as varchar) as component_level,
+        cast(component_key as varchar) as component_key,
+        cast(position_id as bigint) as position_id,
+        cast(symbol as varchar) as symbol,
+        cast(underlying_symbol as varchar) as underlying_symbol,
+        cast(tag_id as bigint) as tag_id,
+        cast(tag_name as varchar) as tag_name,
+        cast(delta_adjusted_exposure as double precision) as delta_adjusted_exposure,
+        cast(marginal_var as double precision) as marginal_var,
+        cast(component_var as double precision) as component_var,
+        cast(share_of_var as double precision) as share_of_var,
+        cast(n_positions as integer) as n_positions,
+        cast(computed_at as timestamp) as computed_at
+
+    from source
+
+)
+
+select * from renamed

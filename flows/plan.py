@@ -1,0 +1,107 @@
+"""The batch plan: the one ordered list of steps every runner executes.
+
+``load market data → dbt stage 1 → risk step → dbt stage 2``. Each :class:`Step` has a
+name, its share of the run's progress, the callable that does the work (a function of
+:mod:`flows.steps`, looked up when the step runs), whether it changes what the API serves
+(then the warehouse data version is bumped right after it), and the retry and timeout
+policy a Prefect task of it gets. :func:`execute_plan` runs a plan (or a slice of it, for
+the separately scheduled flows) with a pluggable ``call``: the in-process runner
+(:mod:`flows.pipeline`) calls each step directly, the Prefect flows
+(:mod:`flows.prefect_flows`) as a task. A step raises on failure, which stops the run
+before the marts are rebuilt: the previous marts stay in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flows import steps
+from flows.progress import BatchReporter
+from ingest.config import Settings
+from ingest.warehouse import Warehouse
+from ingest.warehouse.data_version import bump_warehouse
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What every step of one run needs."""
+
+    settings: Settings
+    warehouse: Warehouse
+    as_of: dt.date | None = None
+    batch_run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the plan; ``share`` is its fraction of the run's progress."""
+
+    name: str
+    share: float
+    run: Callable[[BatchContext], Any]
+    publishes: bool = False  # changes what the API serves: bump the data version after it
+    retry_delays: tuple[float, ...] = ()  # Prefect task retries (I/O steps only)
+    timeout_seconds: float | None = None  # Prefect task timeout
+
+
+def _load_prices(ctx: BatchContext) -> dict[str, Any]:
+    return steps.load_prices_step(ctx.warehouse, ctx.settings, ctx.as_of,
+                                  batch_run_id=ctx.batch_run_id)
+
+
+def _dbt_stage1(ctx: BatchContext) -> None:
+    steps.dbt_stage1_step(ctx.settings)
+
+
+def _risk(ctx: BatchContext) -> dict[str, Any]:
+    return steps.risk_step(ctx.warehouse, ctx.settings, ctx.as_of)
+
+
+def _dbt_stage2(ctx: BatchContext) -> None:
+    steps.dbt_stage2_step(ctx.settings)
+
+
+BATCH_PLAN: tuple[Step, ...] = (
+    Step("market_data", 0.35, _load_prices, publishes=True, retry_delays=(10, 30, 90),
+         timeout_seconds=300),
+    Step("dbt_stage1", 0.25, _dbt_stage1, timeout_seconds=600),
+    Step("risk", 0.20, _risk, timeout_seconds=600),
+    Step("dbt_stage2", 0.20, _dbt_stage2, publishes=True, timeout_seconds=300),
+)
+STEPS = {step.name: step for step in BATCH_PLAN}
+
+
+def progress_after(name: str, plan: Sequence[Step] = BATCH_PLAN) -> float:
+    """The run's progress fraction once step ``name`` is done (cumulative shares)."""
+    names = [step.name for step in plan]
+    return round(sum(step.share for step in plan[:names.index(name) + 1]), 6)
+
+
+def call_directly(step: Step, ctx: BatchContext) -> Any:
+    return step.run(ctx)
+
+
+def execute_plan(ctx: BatchContext, plan: Sequence[Step] = BATCH_PLAN, *,
+                 call: Callable[[Step, BatchContext], Any] = call_directly,
+                 reporter: BatchReporter | None = None) -> dict[str, Any]:
+    """Run ``plan`` in order; returns ``{"timings": {step: s}, step: result, ...}``.
+
+    After each step its result (when not None) goes into the report, the data version is
+    bumped when the step ``publishes``, and ``reporter`` hears the run's progress.
+    """
+    report: dict[str, Any] = {"timings": {}}
+    for step in plan:
+        started = time.perf_counter()
+        result = call(step, ctx)
+        report["timings"][step.name] = round(time.perf_counter() - started, 3)
+        if result is not None:
+            report[step.name] = result
+        if step.publishes:  # the API's cached reads of the old data are now stale
+            bump_warehouse(ctx.warehouse)
+        if reporter is not None:
+            reporter.progress(progress_after(step.name), f"{step.name} done")
+    return report

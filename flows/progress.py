@@ -1,0 +1,55 @@
+"""One reporter of a run's progress: its ``app.batch_runs`` row, plus optional sinks.
+
+Every runner (the in-process worker of :mod:`flows.pipeline`, the Prefect flows) reports
+through a :class:`BatchReporter`: ``running`` with a progress fraction and message per
+step, then ``completed`` (the step report merged into ``details``), ``skipped`` or
+``failed`` (the error). A run without a batch-run row (a scheduled Prefect run) reports to
+its sinks only; a Prefect flow adds one that updates its progress artifact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ingest.warehouse import Warehouse
+from ingest.warehouse.batch_runs import merge_batch_run_details, update_batch_run
+
+Sink = Callable[[float, str], None]  # (fraction done, message)
+FAILED_MESSAGE = "failed; the previous marts are unchanged"
+
+
+class BatchReporter:
+    """Progress of one run, written to its batch-run row (when ``batch_run_id``) and sinks."""
+
+    def __init__(self, warehouse: Warehouse, batch_run_id: str | None,
+                 sinks: Sequence[Sink] = ()):
+        self.warehouse = warehouse
+        self.batch_run_id = batch_run_id
+        self.sinks = tuple(sinks)
+
+    def _row(self, **fields: Any) -> None:
+        if self.batch_run_id:
+            update_batch_run(self.warehouse, self.batch_run_id, **fields)
+
+    def started(self, message: str) -> None:
+        self._row(status="running", progress=0.0, message=message)
+        for sink in self.sinks:
+            sink(0.0, message)
+
+    def progress(self, fraction: float, message: str) -> None:
+        self._row(progress=fraction, message=message)
+        for sink in self.sinks:
+            sink(fraction, message)
+
+    def completed(self, report: dict[str, Any]) -> None:
+        if self.batch_run_id:
+            merge_batch_run_details(self.warehouse, self.batch_run_id, report,
+                                    status="completed", progress=1.0, message="completed")
+
+    def skipped(self, message: str) -> None:
+        self._row(status="skipped", progress=1.0, message=message)
+
+    def failed(self, error: BaseException | str) -> None:
+        text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        self._row(status="failed", error=text, message=FAILED_MESSAGE)
