@@ -22,13 +22,12 @@ from api.exports.csv_stream import csv_response
 from api.queries import portfolio as portfolio_queries
 from api.queries import positions as position_queries
 from api.queries import risk as risk_queries
-from api.schemas.common import error_responses
+from api.schemas.exports import CSV_EXAMPLE, CsvAttachment, file_responses
 
 router = APIRouter(tags=["exports"])
 
 CsvFormat = Annotated[Literal["csv"], Query(description="csv (RFC 4180, UTF-8)")]
-_CSV = {200: {"content": {"text/csv": {}}, "description": "CSV attachment"},
-        **error_responses(401, 404, 422)}
+_CSV = file_responses("CSV attachment (RFC 4180, UTF-8)", text_csv=CSV_EXAMPLE)
 POSITION_COLUMNS = ["position_id", "symbol", "underlying_symbol", "asset_type",
                     "position_type", "option_type", "strike", "expiry_date", "quantity",
                     "multiplier", "entry_price", "entry_date", "valuation_date", "price",
@@ -65,7 +64,7 @@ def _risk_or_404(data: dict[str, Any] | None, portfolio_id: int) -> dict[str, An
     return data
 
 
-@router.get("/positions/export", response_class=StreamingResponse, responses=_CSV,
+@router.get("/positions/export", response_class=CsvAttachment, responses=_CSV,
             summary="Positions with their latest values, as CSV")
 def export_positions(user: CurrentUser, portfolio_id: PortfolioId, warehouse: WarehouseDep,
                      format: CsvFormat = "csv") -> StreamingResponse:  # noqa: A002
@@ -78,7 +77,7 @@ def export_positions(user: CurrentUser, portfolio_id: PortfolioId, warehouse: Wa
     return _export("positions", portfolio_id, page.get("as_of"), POSITION_COLUMNS, rows)
 
 
-@router.get("/portfolio/snapshots/export", response_class=StreamingResponse, responses=_CSV,
+@router.get("/portfolio/snapshots/export", response_class=CsvAttachment, responses=_CSV,
             summary="Daily snapshots, as CSV")
 def export_snapshots(portfolio_id: PortfolioId, warehouse: WarehouseDep,
                      start: dt.date | None = None, end: dt.date | None = None,
@@ -87,7 +86,7 @@ def export_snapshots(portfolio_id: PortfolioId, warehouse: WarehouseDep,
     return _export("snapshots", portfolio_id, end, SNAPSHOT_COLUMNS, rows)
 
 
-@router.get("/risk/greeks/export", response_class=StreamingResponse, responses=_CSV,
+@router.get("/risk/greeks/export", response_class=CsvAttachment, responses=_CSV,
             summary="Position Greeks with their inputs, as CSV")
 def export_greeks(portfolio_id: PortfolioId, warehouse: WarehouseDep,
                   format: CsvFormat = "csv") -> StreamingResponse:  # noqa: A002
@@ -95,7 +94,7 @@ def export_greeks(portfolio_id: PortfolioId, warehouse: WarehouseDep,
     return _export("greeks", portfolio_id, data["as_of"], GREEK_COLUMNS, data["positions"])
 
 
-@router.get("/risk/factors/export", response_class=StreamingResponse, responses=_CSV,
+@router.get("/risk/factors/export", response_class=CsvAttachment, responses=_CSV,
             summary="Per position and factor: beta with its statistics, dollar exposure")
 def export_factors(portfolio_id: PortfolioId, warehouse: WarehouseDep,
                    format: CsvFormat = "csv") -> StreamingResponse:  # noqa: A002
@@ -103,7 +102,7 @@ def export_factors(portfolio_id: PortfolioId, warehouse: WarehouseDep,
     return _export("factors", portfolio_id, data["as_of"], FACTOR_COLUMNS, data["positions"])
 
 
-@router.get("/risk/metrics/export", response_class=StreamingResponse, responses=_CSV,
+@router.get("/risk/metrics/export", response_class=CsvAttachment, responses=_CSV,
             summary="Component VaR per position and per tag, as CSV")
 def export_var_components(portfolio_id: PortfolioId, warehouse: WarehouseDep,
                           format: CsvFormat = "csv") -> StreamingResponse:  # noqa: A002

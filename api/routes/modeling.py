@@ -19,10 +19,12 @@ from api.queries import modeling_trades as trades_queries
 from api.queries.modeling_sessions import SessionNotFound
 from api.routes.scenarios import ScenarioQuery, check_valuation_date
 from api.schemas.common import Envelope, ok, responses
+from api.schemas.exports import FIX_EXAMPLE, CsvAttachment, file_responses
 from api.schemas.modeling import (
     ProFormaReport,
     ScenarioReport,
     SessionCreate,
+    SessionDeleted,
     SessionDetail,
     SessionPublic,
     TradePublic,
@@ -32,6 +34,9 @@ from ingest.csv_problems import problem_dicts
 from ingest.trades import TradeValidationError
 
 router = APIRouter(prefix="/modeling/sessions", tags=["modeling"])
+TRADES_CSV_EXAMPLE = ("trade_id,symbol,position_id,quantity,price,price_source,created_at,"
+                      "updated_at\r\n7,NVDA,,100,481.2,last_close,2026-11-21T14:03:11,"
+                      "2026-11-21T14:03:11\r\n")
 
 SessionIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$",
                                     description="a session of yours (32 hex characters)")]
@@ -82,13 +87,14 @@ def get_session(session_id: SessionIdPath, user: CurrentUser, warehouse: Warehou
     return ok(found)
 
 
-@router.delete("/{session_id}", status_code=204, response_class=Response,
-               summary="Delete a session and its trades", responses=responses(None, 404))
+@router.delete("/{session_id}", response_model=Envelope[SessionDeleted],
+               summary="Delete a session and its trades",
+               responses=responses({"id": "9f1c2a3b" * 4, "deleted": True}, 404))
 def delete_session(session_id: SessionIdPath, user: CurrentUser,
-                   warehouse: WarehouseDep) -> Response:
+                   warehouse: WarehouseDep) -> dict:
     if not modeling_sessions.delete_session(warehouse, user.id, session_id):
         raise _gone(session_id)
-    return Response(status_code=204)
+    return ok({"id": session_id, "deleted": True})
 
 
 @router.post("/{session_id}/trades", status_code=201,
@@ -167,8 +173,9 @@ def get_scenario(session_id: SessionIdPath, user: CurrentUser, warehouse: Wareho
 
 
 @router.get("/{session_id}/export", summary="The session's trades as CSV or FIX 4.4",
-            response_class=Response, responses={200: {"content": {
-                "text/csv": {}, "application/octet-stream": {}}}, **responses(None, 404)})
+            response_class=CsvAttachment, responses=file_responses(
+                "format=csv: the trade list; format=fix: FIX 4.4 messages",
+                text_csv=TRADES_CSV_EXAMPLE, application_octet_stream=FIX_EXAMPLE))
 def export_trades(session_id: SessionIdPath, user: CurrentUser, warehouse: WarehouseDep,
                   settings: SettingsDep,
                   format: Annotated[Literal["csv", "fix"], Query(  # noqa: A002

@@ -84,6 +84,11 @@ class Compared(BaseModel):
     change: Any = None
 
 
+class SessionDeleted(BaseModel):
+    id: str
+    deleted: bool
+
+
 class SessionDetail(BaseModel):
     session: SessionPublic
     trades: list[TradePublic]

@@ -286,6 +286,6 @@ def test_idle_sessions_expire_and_deleted_ones_are_gone(env):
     assert not env.rows("select 1 from app.modeling_session_closes where session_id = :s",
                         {"s": sid})
     other = create(env)["id"]
-    assert env.client.delete(f"{BASE}/{other}",
-                             headers=env.headers("demo_user_1")).status_code == 204
+    assert ok_data(env.client.delete(f"{BASE}/{other}", headers=env.headers("demo_user_1"))
+                   ) == {"id": other, "deleted": True}
     error_of(env.get(f"{BASE}/{other}/risk"), 404)
