@@ -50,7 +50,9 @@ log = logging.getLogger(__name__)
 
 CACHED_PATHS = frozenset(f"{API_PREFIX}{path}" for path in (
     "/portfolio", "/portfolio/snapshots", "/positions",
-    "/risk/greeks", "/risk/factors", "/risk/metrics",
+    "/risk/greeks", "/risk/factors", "/risk/metrics", "/risk/exposures",
+    "/risk/factor-model", "/risk/correlations", "/risk/concentration", "/risk/benchmark",
+    "/risk/stress/scenarios",
 ))
 STATE_KEY = "sigmasight_request_state"  # scope["state"][STATE_KEY] = (user_id, RequestState)
 MAX_ENTRIES = 4096

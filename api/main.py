@@ -29,7 +29,9 @@ from api.routes import (
     admin,
     auth,
     batch_runs,
+    book_risk,
     exports,
+    exposures,
     modeling,
     portfolio,
     positions,
@@ -104,8 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, portfolio, positions, tags, prices, risk, admin, batch_runs, exports,
-                   scenarios, modeling):
+    for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,
+                   admin, batch_runs, exports, scenarios, modeling):
         api.include_router(module.router)
 
     @api.get("/health", response_model=Envelope[dict], tags=["health"],

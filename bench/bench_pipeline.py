@@ -3,7 +3,11 @@
 Cases: the demo book cold (empty warehouse: seed, upload, full batch) and warm (the
 batch again on the built warehouse), then 100 and 1,000 synthetic portfolios of 50
 positions each (rows drawn from the demo book with scaled quantities).
-Run: ``.venv/bin/python bench/bench_pipeline.py [--sizes 100 1000] [--kinds duckdb postgres]``
+``--without-book`` skips the book-analytics step (factor risk model, stress, liquidity,
+benchmark and rolling metrics) and its marts (``marts/book``, ``marts/exposures``) to
+measure what they cost.
+Run: ``.venv/bin/python bench/bench_pipeline.py [--sizes 100 1000] [--kinds duckdb postgres]
+[--without-book] [--skip-demo]``
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import pandas as pd
 import psycopg
 
 from api.demo import DEMO_BOOKS, load_demo_books
+from flows import steps
+from flows.dbt_runner import run_dbt
 from flows.pipeline import run_pipeline
 from ingest.config import Settings
 from ingest.warehouse import Warehouse
@@ -28,6 +34,7 @@ from ingest.warehouse.schema import ensure_schema
 
 AS_OF = dt.date(2026, 11, 20)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+BOOK_MARTS = ["path:dbt_project/models/marts/book", "path:dbt_project/models/marts/exposures"]
 
 
 def fresh_settings(kind: str, directory: Path) -> Settings:
@@ -81,14 +88,15 @@ def timed(function) -> float:
     return round(time.perf_counter() - started, 2)
 
 
-def bench_kind(kind: str, sizes: list[int], directory: Path) -> dict:
+def bench_kind(kind: str, sizes: list[int], directory: Path, demo: bool = True) -> dict:
     result: dict = {}
     settings = fresh_settings(kind, directory)
     warehouse = Warehouse(settings)
     try:
-        result["demo_cold_s"] = timed(lambda: (load_demo_books(warehouse, AS_OF),
-                                               run_pipeline(settings, warehouse=warehouse)))
-        result["demo_warm_s"] = timed(lambda: run_pipeline(settings, warehouse=warehouse))
+        if demo:
+            result["demo_cold_s"] = timed(lambda: (load_demo_books(warehouse, AS_OF),
+                                                   run_pipeline(settings, warehouse=warehouse)))
+            result["demo_warm_s"] = timed(lambda: run_pipeline(settings, warehouse=warehouse))
     finally:
         warehouse.close()
         drop(settings)
@@ -112,11 +120,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000])
     parser.add_argument("--kinds", nargs="*", default=["duckdb", "postgres"])
+    parser.add_argument("--without-book", action="store_true",
+                        help="skip the book-analytics step (the baseline of its cost)")
+    parser.add_argument("--skip-demo", action="store_true", help="only the synthetic sizes")
     args = parser.parse_args()
+    if args.without_book:
+        steps.run_book_risk_step = lambda *a, **k: {"skipped": True}
+        steps.dbt_stage2_step = lambda settings: run_dbt(
+            ["build", "--select", "tag:stage2", "--exclude", *BOOK_MARTS], settings)
     with tempfile.TemporaryDirectory() as directory:
-        results = {kind: bench_kind(kind, args.sizes, Path(directory)) for kind in args.kinds}
-    print(json.dumps({"benchmark": "pipeline", "as_of": str(AS_OF), "results": results},
-                     indent=2))
+        results = {kind: bench_kind(kind, args.sizes, Path(directory), not args.skip_demo)
+                   for kind in args.kinds}
+    print(json.dumps({"benchmark": "pipeline", "as_of": str(AS_OF),
+                      "book_analytics": not args.without_book, "results": results}, indent=2))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flows.book_risk_step import run_book_risk_step
 from flows.dbt_runner import run_dbt
 from flows.risk_step import run_risk_step
 from ingest.config import Settings
@@ -43,8 +44,11 @@ def dbt_stage1_step(settings: Settings) -> None:
 
 def risk_step(warehouse: Warehouse, settings: Settings,
               as_of: dt.date | None = None) -> dict[str, Any]:
-    """Betas, Greeks, risk metrics and VaR into ``analytics.*``."""
-    return run_risk_step(warehouse, settings, as_of=as_of)
+    """Betas, Greeks, risk metrics and VaR, then the book analytics (factor risk model,
+    stress, concentration, liquidity, benchmark-relative and rolling) into ``analytics.*``."""
+    report = run_risk_step(warehouse, settings, as_of=as_of)
+    report["book"] = run_book_risk_step(warehouse, settings, as_of=report["as_of"])
+    return report
 
 
 def dbt_stage2_step(settings: Settings) -> None:

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from python_models.liquidity import DEFAULT_PARTICIPATION
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_JWT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
 
@@ -43,6 +45,10 @@ class Settings(BaseSettings):
     polygon_max_retries: int = 5
     yfinance_enabled: bool = True
     risk_free_rate: float = Field(0.045, description="annual, continuously compounded, decimal")
+    liquidity_participation_rate: float = Field(
+        DEFAULT_PARTICIPATION, gt=0, le=1,
+        description="share of a symbol's 20-day average daily volume traded per day "
+                    "(days to liquidate)")
     as_of_date: dt.date | None = None
     snapshot_days: int = 90
     flow_retry_delay_seconds: float = 60.0

@@ -98,17 +98,27 @@ def _subtotals(row: dict[str, Any]) -> dict[str, Any]:
                                                        SUM_COLUMNS)}
 
 
-def _type_groups(conn: Connection, cte: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = conn.fetch_dicts(f"{cte} select f.position_type as key, count(*) as count, {_SUMS} "
-                            "from filtered f group by f.position_type", params)
+GROUP_COLUMNS = {"type": "f.position_type", "sector": "coalesce(f.sector, 'Unknown')",
+                 "industry": "coalesce(f.industry, 'Unknown')"}
+GroupBy = Literal["type", "tag", "sector", "industry"]
+
+
+def _column_groups(conn: Connection, cte: str, params: dict[str, Any],
+                   group_by: str) -> list[dict[str, Any]]:
+    """Subtotals per position type, sector or industry (NULL → its own 'Unknown' group)."""
+    key = GROUP_COLUMNS[group_by]
+    rows = conn.fetch_dicts(f"{cte} select {key} as key, count(*) as count, {_SUMS} "
+                            f"from filtered f group by {key}", params)
     members: dict[str, list[int]] = defaultdict(list)
-    for key, position_id in conn.fetchall(
-            f"{cte} select position_type, position_id from filtered "
-            "order by symbol, entry_date, position_id", params):
-        members[key].append(int(position_id))
+    for group_key, position_id in conn.fetchall(
+            f"{cte} select {key}, f.position_id from filtered f "
+            "order by f.symbol, f.entry_date, f.position_id", params):
+        members[group_key].append(int(position_id))
     groups = [{"key": row["key"], "tag_id": None, "color": None, **_subtotals(row),
                "position_ids": members[row["key"]]} for row in rows]
-    return sorted(groups, key=lambda g: TYPE_ORDER.get(g["key"], 99))
+    if group_by == "type":
+        return sorted(groups, key=lambda g: TYPE_ORDER.get(g["key"], 99))
+    return sorted(groups, key=lambda g: (g["key"] == "Unknown", g["key"]))
 
 
 def _tag_groups(conn: Connection, cte: str, params: dict[str, Any],
@@ -148,7 +158,7 @@ def _tag_groups(conn: Connection, cte: str, params: dict[str, Any],
 
 
 def list_positions(warehouse: Warehouse, *, user_id: int, portfolio_id: int,
-                   criteria: PositionFilter, group_by: Literal["type", "tag"] | None,
+                   criteria: PositionFilter, group_by: GroupBy | None,
                    limit: int, offset: int) -> dict[str, Any]:
     """One page of positions plus totals (and groups) over every filtered position."""
     cte, params = _filtered_cte(user_id, portfolio_id, criteria)
@@ -174,10 +184,10 @@ def list_positions(warehouse: Warehouse, *, user_id: int, portfolio_id: int,
         rows = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
         tags = _tags_of(conn, user_id, [int(row["position_id"]) for row in rows])
         groups = None
-        if group_by == "type":
-            groups = _type_groups(conn, cte, params)
-        elif group_by == "tag":
+        if group_by == "tag":
             groups = _tag_groups(conn, cte, params, user_id)
+        elif group_by is not None:
+            groups = _column_groups(conn, cte, params, group_by)
     items = [{**floats(row, FLOAT_COLUMNS), "position_id": int(row["position_id"]),
               "tags": tags.get(int(row["position_id"]), [])} for row in rows]
     assert totals is not None

@@ -50,8 +50,9 @@ def list_positions(
     tag_mode: Annotated[Literal["any", "all"], Query(
         alias="tagMode", description="`any`: at least one of the tags; `all`: every one")
     ] = "any",
-    group_by: Annotated[Literal["type", "tag"] | None, Query(
-        alias="groupBy", description="subtotals per position type or per tag")] = None,
+    group_by: Annotated[queries.GroupBy | None, Query(
+        alias="groupBy", description="subtotals per position type, tag, sector or industry "
+                                     "(no sector / industry: the group 'Unknown')")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,  # SQL OFFSET is a bigint
 ) -> dict:

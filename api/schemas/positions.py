@@ -73,8 +73,9 @@ class Subtotals(BaseModel):
 class PositionGroup(Subtotals):
     """Subtotals over every filtered position of the group (not only the page)."""
 
-    key: str | None = Field(description="the position type, or the tag name "
-                                        "(null = untagged)")
+    key: str | None = Field(description="the position type, the tag name (null = "
+                                        "untagged), or the sector / industry ('Unknown' "
+                                        "when the security master has none)")
     tag_id: int | None = Field(None, description="groupBy=tag only")
     color: str | None = Field(None, description="groupBy=tag only")
     position_ids: list[int]
@@ -100,7 +101,7 @@ class PositionsPage(BaseModel):
     offset: int
     items: list[PositionPublic] = Field(description="this page, ordered by symbol, entry date")
     totals: Subtotals = Field(description="over every filtered position (all pages)")
-    group_by: Literal["type", "tag"] | None
+    group_by: Literal["type", "tag", "sector", "industry"] | None
     groups: list[PositionGroup] | None = Field(
         description="groupBy only: a position with several tags is in each of their "
                     "groups; untagged positions form the group with key null")

@@ -75,6 +75,8 @@ def expected_groups(rows, group_by) -> dict:
     for row in rows:
         if group_by == "type":
             groups[row["position_type"]].append(row)
+        elif group_by in ("sector", "industry"):
+            groups[row[group_by] or "Unknown"].append(row)
         elif row["tags"]:
             for _, name in row["tags"]:
                 groups[name].append(row)
@@ -98,6 +100,8 @@ CASES = [
     {"groupBy": "tag", "type": "LC,LP,SC,SP"},
     {"tags": "no-such-tag"},
     {"tags": "no-such-tag", "tagMode": "all", "groupBy": "tag"},
+    {"groupBy": "sector"},
+    {"groupBy": "industry", "type": "LONG,LC"},
 ]
 
 
@@ -134,6 +138,9 @@ def test_filters_and_groups_match_python(env, params):
     keys = [g["key"] for g in data["groups"]]
     if params["groupBy"] == "type":
         assert keys == [k for k in TYPE_ORDER if k in groups]
+    elif params["groupBy"] in ("sector", "industry"):  # 'Unknown' last, never dropped
+        assert keys == sorted(k for k in keys if k != "Unknown") + (
+            ["Unknown"] if "Unknown" in keys else [])
     else:
         assert keys == sorted(k for k in keys if k is not None) + ([None] if None in keys
                                                                     else [])
@@ -172,7 +179,7 @@ def test_pagination(env):
 
 @pytest.mark.parametrize("params", [
     {"limit": 501}, {"limit": 0}, {"offset": -1}, {"type": "LONG,FOO"}, {"tagMode": "some"},
-    {"groupBy": "sector"}, {"limit": "ten"},
+    {"groupBy": "country"}, {"limit": "ten"},
 ])
 def test_bad_parameters_are_422(env, params):
     error = error_of(env.get(POSITIONS, params=params), 422, "validation_error")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections import defaultdict
 
 import pandas as pd
 import pytest
@@ -28,6 +29,8 @@ TABLES = {
     "intermediate.int_positions_enriched": "position_id",
     "intermediate.int_position_values_daily": "position_id, valuation_date",
     "intermediate.int_portfolio_values_daily": "portfolio_id, snapshot_date",
+    "marts.fct_group_exposures_daily": "portfolio_id, snapshot_date, grouping, group_name",
+    "marts.fct_position_weights": "position_id",
 }
 POSITION_COLUMNS = ("price", "previous_price", "market_value", "exposure", "cost_basis",
                     "unrealized_pnl", "daily_pnl", "mtd_pnl", "ytd_pnl")
@@ -186,6 +189,52 @@ def test_snapshot_window_and_start(build):
     assert first[2]["equity"] == 50_000.0  # set on upload
     assert first[1]["equity"] == first[1]["market_value"]  # default rule
     assert first[1]["previous_portfolio_value"] == first[1]["equity"]
+
+
+def test_group_exposures_and_weights_match_plain_python(build):
+    """Sector (NULL → 'Unknown') and asset-type groups and weights, recomputed by hand."""
+    equity = {(p, d): row["equity"] for (p, d), row in dataset.recompute_snapshots().items()}
+    expected: dict[tuple, dict] = {}
+    weights = {}
+    for (pid, day), value in dataset.recompute_positions().items():
+        key_day = (value["portfolio_id"], day)
+        if key_day not in equity:
+            continue
+        _, asset_type, *_, sector = dataset.EXPECTED_DIM[pid]
+        for grouping, name in (("sector", sector or "Unknown"), ("asset_type", asset_type),
+                               ("tag", "untagged")):
+            row = expected.setdefault((*key_day, grouping, name), defaultdict(float))
+            exposure = value["exposure"]
+            row["long_exposure"] += max(exposure, 0.0)
+            row["short_exposure"] += min(exposure, 0.0)
+            row["gross_exposure"] += abs(exposure)
+            row["net_exposure"] += exposure
+            row["market_value"] += value["market_value"]
+            row["position_count"] += 1
+        weights[(pid, day)] = (value["exposure"] / equity[key_day],
+                               value["market_value"] / equity[key_day])
+    rows = [r for r in build["marts.fct_group_exposures_daily"] if r["grouping"] != "industry"]
+    assert {(r["portfolio_id"], r["snapshot_date"], r["grouping"], r["group_name"])
+            for r in rows} == set(expected)
+    assert any(key[3] == "Unknown" for key in expected)  # XYZ has no sector: never dropped
+    for row in rows:
+        want = expected[(row["portfolio_id"], row["snapshot_date"], row["grouping"],
+                         row["group_name"])]
+        for column, value in want.items():
+            assert row[column] == pytest.approx(value, abs=TOLERANCE, rel=0), column
+        assert row["net_of_equity"] == pytest.approx(
+            want["net_exposure"] / row["equity"], rel=1e-12)
+    weight_rows = build["marts.fct_position_weights"]
+    last = {}
+    for portfolio_id, day in equity:
+        last[portfolio_id] = max(day, last.get(portfolio_id, day))
+    portfolio_of = {p[0]: p[1] for p in dataset.POSITIONS}
+    weights = {key: w for key, w in weights.items() if key[1] == last[portfolio_of[key[0]]]}
+    assert {(r["position_id"], r["valuation_date"]) for r in weight_rows} == set(weights)
+    for row in weight_rows:
+        exposure_weight, mv_weight = weights[(row["position_id"], row["valuation_date"])]
+        assert row["exposure_weight"] == pytest.approx(exposure_weight, rel=1e-12)
+        assert row["market_value_weight"] == pytest.approx(mv_weight, rel=1e-12)
 
 
 @pytest.mark.postgres

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from api.demo import load_demo_books
+from flows.book_risk_step import run_book_risk_step
 from flows.pipeline import run_pipeline
 from ingest.warehouse import Warehouse
 from tests.conftest import dispose_settings, make_settings
@@ -199,3 +200,31 @@ def test_duckdb_and_postgres_marts_are_identical(demo_builds):
             else:
                 assert a.astype(object).where(a.notna(), None).tolist() == \
                     b.astype(object).where(b.notna(), None).tolist(), (mart, column)
+
+
+BOOK_MARTS = ("fct_portfolio_factor_risk", "fct_stress_results", "fct_portfolio_concentration",
+              "fct_position_liquidity", "fct_portfolio_benchmark_metrics",
+              "fct_portfolio_rolling_metrics", "fct_correlation_pairs")
+
+
+def test_book_analytics_step_is_built_and_idempotent(demo_build):
+    settings, warehouse, portfolios, report = demo_build
+    book = report["risk"]["book"]
+    assert book["as_of"] == AS_OF
+    assert all(book["rows"][t] > 0 for t in ("portfolio_factor_risk", "stress_results",
+                                             "portfolio_rolling_metrics"))
+    counts = {t: _frame(warehouse, f"select count(*) as n from marts.{t}")["n"].item()
+              for t in BOOK_MARTS}
+    assert all(n > 0 for n in counts.values()), counts
+    again = run_book_risk_step(warehouse, settings, AS_OF)  # re-run: replaces, never adds
+    assert again["rows"] == book["rows"]
+    for table, n in book["rows"].items():
+        stored = _frame(warehouse, f"select count(*) as n from analytics.{table}")["n"].item()
+        assert stored == n, table
+    stress = _frame(warehouse, "select * from marts.fct_stress_results")
+    for _, rows in stress.groupby(["portfolio_id", "scenario"]):
+        total = rows[rows["level"] == "total"]["pnl"].item()
+        assert rows[rows["level"] == "sector"]["pnl"].sum() == pytest.approx(total, rel=1e-9)
+    risk = _frame(warehouse, "select * from marts.fct_portfolio_factor_risk")
+    assert ((risk["factor_variance"] + risk["specific_variance"] - risk["total_variance"]).abs()
+            <= 1e-9 * risk["total_variance"]).all()

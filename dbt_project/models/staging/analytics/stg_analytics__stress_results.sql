@@ -1,0 +1,30 @@
+{#- analytics.stress_results (written by the book-analytics step, flows/book_risk_step.py)
+    with the marts' types; keyed as in ingest/warehouse/sql/book_analytics.sql. -#}
+
+with
+
+source as (
+
+    select * from {{ source('analytics', 'stress_results') }}
+
+),
+
+renamed as (
+
+    select
+        cast(as_of_date as date) as as_of_date,
+        cast(portfolio_id as bigint) as portfolio_id,
+        cast(scenario as varchar) as scenario,
+        cast(level as varchar) as level,
+        cast(group_name as varchar) as group_name,
+        cast(pnl as double precision) as pnl,
+        cast(pnl_fraction as double precision) as pnl_fraction,
+        cast(n_positions as integer) as n_positions,
+        cast(n_excluded as integer) as n_excluded,
+        cast(horizon_days as integer) as horizon_days
+
+    from source
+
+)
+
+select * from renamed
