@@ -65,7 +65,7 @@ def main() -> None:
     if args.serve:
         import uvicorn
 
-        print(f"\nAPI on http://{args.host}:{args.port}  (docs: /docs)\n"
+        print(f"\nAPI on http://{args.host}:{args.port}  (dashboard: /, docs: /docs)\n"
               "Log in:  curl -s -X POST "
               f"http://{args.host}:{args.port}/api/v1/auth/login -H 'content-type: "
               "application/json' -d '{\"username\":\"demo_user_1\",\"password\":\"demo123\"}'\n"

@@ -4,8 +4,9 @@ Building the app opens no database connection: the warehouse is reached through 
 ``WarehouseDep`` dependency on the first request (the lifespan creates the app/raw
 schemas when the server starts). Routers, one per resource, live under
 ``api/routes/`` and are mounted at ``/api/v1``. ``/docs`` is Swagger UI served from
-the vendored assets in ``api/static/swagger-ui`` (no CDN). The read endpoints over the
-marts are served through a response cache keyed on the warehouse data version
+the vendored assets in ``api/static/swagger-ui`` (no CDN); ``/`` is the risk dashboard
+(static files under ``api/static/dashboard``, a client of ``/api/v1`` only). The read
+endpoints over the marts are served through a response cache keyed on the warehouse data version
 (:mod:`api.cache`).
 """
 
@@ -18,12 +19,14 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import API_PREFIX
 from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.errors import BodySizeLimitMiddleware, install_error_handlers
+from api.live.hub import EventHub
+from api.live.sources import start_live_sources
 from api.request_state import start_listener, stop_listener
 from api.routes import (
     admin,
@@ -39,6 +42,7 @@ from api.routes import (
     risk,
     scenarios,
     tags,
+    ws,
 )
 from api.schemas.common import Envelope, ok
 from api.security import LoginRateLimiter
@@ -50,6 +54,7 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SWAGGER = "/static/swagger-ui"
+DASHBOARD_INDEX = STATIC_DIR / "dashboard" / "index.html"  # its assets: /static/dashboard/
 DEFAULT_BODY_LIMIT = 1024 * 1024  # JSON bodies
 
 DESCRIPTION = """
@@ -80,9 +85,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # PostgreSQL: LISTEN for data-version bumps, so the cache need not read the versions
     # on every request (api/request_state.py; also started on first use without lifespan)
     start_listener(warehouse)
+    live = start_live_sources(app.state.event_hub, warehouse)  # events of /api/v1/ws
     try:
         yield
     finally:
+        live.stop()
         stop_listener(warehouse)
 
 
@@ -102,12 +109,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits={f"{API_PREFIX}/portfolio/upload": portfolio.MAX_UPLOAD_BODY_BYTES},
     )
     app.state.response_cache = ResponseCache()
+    app.state.event_hub = EventHub()  # live events of /api/v1/ws (api/live)
     app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
                        settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,
-                   admin, batch_runs, exports, scenarios, modeling):
+                   admin, batch_runs, ws, exports, scenarios, modeling):
         api.include_router(module.router)
 
     @api.get("/health", response_model=Envelope[dict], tags=["health"],
@@ -119,6 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> FileResponse:
+        """The risk dashboard: static files, a client of /api/v1 only."""
+        return FileResponse(DASHBOARD_INDEX, headers={"Cache-Control": "no-cache"})
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:

@@ -13,6 +13,12 @@ succeeded; a heartbeat (``select 1``) every :data:`~VersionListener.POLL_SECONDS
 health fresh, and a silent socket turns unhealthy after
 :data:`~VersionListener.STALE_SECONDS`. A bump committed by another process is therefore
 seen as soon as its notification reaches this process (milliseconds).
+
+The same connection also listens to the batch-run channel
+(:data:`ingest.warehouse.batch_runs.BATCH_RUN_CHANNEL`): every notification of either
+channel is handed to the handlers registered for its database
+(:func:`add_notification_handler`, the live updates of ``api/live``), and each (re)connect
+as :data:`RESYNC` — notifications sent while the connection was down were not heard.
 """
 
 from __future__ import annotations
@@ -23,10 +29,28 @@ import time
 from collections.abc import Callable
 
 from ingest.warehouse import Warehouse
+from ingest.warehouse.batch_runs import BATCH_RUN_CHANNEL
 from ingest.warehouse.data_version import CHANNEL, WAREHOUSE_SCOPE
 from ingest.warehouse.notifications import subscribe
 
 log = logging.getLogger(__name__)
+
+RESYNC = "resync"  # pseudo-channel handed to the handlers on each (re)connect
+#: handler(channel, payload), run in the listener's thread; per database URL
+Handler = Callable[[str, str], None]
+_HANDLERS: dict[str, list[Handler]] = {}
+_HANDLERS_LOCK = threading.Lock()
+
+
+def add_notification_handler(url: str, handler: Handler) -> None:
+    with _HANDLERS_LOCK:
+        _HANDLERS.setdefault(url, []).append(handler)
+
+
+def remove_notification_handler(url: str, handler: Handler) -> None:
+    with _HANDLERS_LOCK:
+        if handler in _HANDLERS.get(url, []):
+            _HANDLERS[url].remove(handler)
 
 #: forget(scope, then): forget the remembered states of ``scope`` (a user id, or None for
 #: every user), then call ``then()``, both under the memo's lock
@@ -79,25 +103,37 @@ class VersionListener:
         else:
             self.last_beat = now
 
-    def _notified(self, payload: str) -> None:
-        try:
-            scope = int(payload)
-        except ValueError:
-            scope = WAREHOUSE_SCOPE  # unknown payload: forget everything
-        self.forget(None if scope == WAREHOUSE_SCOPE else scope, lambda: None)
+    def _notified(self, payload: str, channel: str = CHANNEL) -> None:
+        if channel == CHANNEL:
+            try:
+                scope = int(payload)
+            except ValueError:
+                scope = WAREHOUSE_SCOPE  # unknown payload: forget everything
+            self.forget(None if scope == WAREHOUSE_SCOPE else scope, lambda: None)
+        self._dispatch(channel, payload)
+
+    def _dispatch(self, channel: str, payload: str) -> None:
+        with _HANDLERS_LOCK:
+            handlers = list(_HANDLERS.get(self.warehouse.settings.database_url, ()))
+        for handler in handlers:
+            try:
+                handler(channel, payload)
+            except Exception:  # noqa: BLE001 - a handler never stops the listener
+                log.exception("notification handler failed on %s %s", channel, payload)
 
     def _run(self) -> None:
         failing_since: float | None = None
         attempt = 0
         while not self._stop.is_set():
             try:
-                with subscribe(self.warehouse, CHANNEL) as subscription:
+                with subscribe(self.warehouse, CHANNEL, BATCH_RUN_CHANNEL) as subscription:
                     self.backend_pid = subscription.backend_pid
                     self._set_connected(True)  # remember from here on, nothing before
+                    self._dispatch(RESYNC, "")  # whatever happened before was not heard
                     failing_since, attempt = None, 0
                     while not self._stop.is_set():
-                        for payload in subscription.payloads(self.POLL_SECONDS):
-                            self._notified(payload)
+                        for channel, payload in subscription.notifications(self.POLL_SECONDS):
+                            self._notified(payload, channel)
                         subscription.heartbeat()
                         self._beat()
             except Exception as error:  # noqa: BLE001 - any failure: fall back, retry

@@ -50,12 +50,13 @@ def annual_return(matrix: np.ndarray, mask: np.ndarray) -> np.ndarray:
     growth = np.prod(np.where(mask, 1.0 + np.nan_to_num(matrix), 1.0), axis=0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         out = growth ** (TRADING_DAYS_PER_YEAR / n) - 1.0
-    return np.where(n > 0, out, np.nan)
+    return np.asarray(np.where(n > 0, out, np.nan), dtype=float)
 
 
 def _capture(r: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
-        return annual_return(r, mask) / annual_return(b, mask)
+        ratio: np.ndarray = annual_return(r, mask) / annual_return(b, mask)
+    return ratio
 
 
 def benchmark_relative(returns: pd.DataFrame, benchmark: pd.Series,

@@ -18,7 +18,11 @@ from python_models.betas import simple_returns
 from python_models.concentration import concentration
 from python_models.conventions import FACTORS, MARKET_FACTOR
 from python_models.correlations import correlation_matrix, top_correlated_pairs
-from python_models.factor_model import factor_covariance, multi_factor_exposures
+from python_models.factor_model import (
+    FactorCovariance,
+    factor_covariance,
+    multi_factor_exposures,
+)
 from python_models.factor_risk import portfolio_factor_risk
 from python_models.liquidity import average_daily_volume, portfolio_liquidity, position_liquidity
 from python_models.rolling import rolling_metrics
@@ -55,24 +59,27 @@ class BookInputs:
     tags: pd.DataFrame
 
 
-def _factor_model(returns: pd.DataFrame, underlyings: list[str]):
+def _factor_model(returns: pd.DataFrame, underlyings: list[str]) -> tuple[
+        pd.DataFrame, FactorCovariance, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     factor_returns = returns.reindex(columns=list(FACTORS))
     cov = factor_covariance(factor_returns)
     loadings, stats = multi_factor_exposures(returns.reindex(columns=underlyings),
                                              factor_returns)
-    long_cov = cov.cov.stack(future_stack=True).rename("covariance").to_frame()
-    long_cov["correlation"] = cov.corr.stack(future_stack=True)
+    long_cov = pd.DataFrame({"covariance": cov.cov.stack(future_stack=True),
+                             "correlation": cov.corr.stack(future_stack=True)})
     long_cov = long_cov.rename_axis(["factor", "factor_other"]).reset_index()
+    window = (cov.dates.min(), cov.dates.max()) if len(cov.dates) else (None, None)
     long_cov = long_cov.assign(n_obs=cov.n_obs, quality_flag=cov.quality_flag,
-                               window_start=cov.dates.min() if len(cov.dates) else pd.NaT,
-                               window_end=cov.dates.max() if len(cov.dates) else pd.NaT)
-    long_loadings = loadings.stack(future_stack=True).rename("loading").rename_axis(
+                               window_start=pd.Timestamp(window[0]) if window[0] else None,
+                               window_end=pd.Timestamp(window[1]) if window[1] else None)
+    long_loadings = pd.DataFrame({"loading": loadings.stack(future_stack=True)}).rename_axis(
         ["symbol", "factor"]).reset_index()
     return factor_returns, cov, loadings, stats.reset_index(), long_cov, long_loadings
 
 
 def _stress(inputs: BookInputs, positions: pd.DataFrame, loadings: pd.DataFrame,
-            cov: pd.DataFrame, factor_returns: pd.DataFrame):
+            cov: pd.DataFrame, factor_returns: pd.DataFrame
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     moves, shifts = scenario_moves(SCENARIOS, cov)
     worst, replay_moves = worst_windows(positions, loadings, factor_returns, inputs.equity)
     library_pnl = stress_positions(positions, loadings, moves, shifts)

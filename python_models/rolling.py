@@ -65,6 +65,6 @@ def rolling_metrics(returns: pd.DataFrame, benchmark: pd.Series, annual_risk_fre
         "rolling_sharpe": sharpe.ravel(),
         "rolling_beta": beta.ravel(),
     })
-    keep = full.ravel()
-    return out[keep].sort_values(["portfolio_id", "metric_date"], kind="stable"
-                                 ).reset_index(drop=True)[ROLLING_COLUMNS]
+    kept: pd.DataFrame = out[full.ravel()]
+    return kept.sort_values(["portfolio_id", "metric_date"], kind="stable"
+                            ).reset_index(drop=True)[ROLLING_COLUMNS]

@@ -94,13 +94,13 @@ def _instrument_changes(instruments: pd.DataFrame, loadings: pd.DataFrame, moves
     option = (instruments["asset_type"] == "OPTION").to_numpy()
     if option.any():
         o = instruments[option]
-        args = [o[c].to_numpy(float) for c in ("strike", "t_years", "rate")]
+        strike, t_years, rate = (o[c].to_numpy(float) for c in ("strike", "t_years", "rate"))
         vol = o["volatility"].to_numpy(float)
         call = (o["option_type"] == "C").to_numpy()
         s0 = spot[option]
-        base = bs_price(s0, *args[:2], args[2], vol, call)
+        base = bs_price(s0, strike, t_years, rate, vol, call)
         stressed_vol = np.maximum(vol[None, :] + vol_shift[:, None], VOL_FLOOR)
-        stressed = bs_price(s0[None, :] * (1.0 + r[:, option]), *args[:2], args[2],
+        stressed = bs_price(s0[None, :] * (1.0 + r[:, option]), strike, t_years, rate,
                             stressed_vol, call)
         change[:, option] = stressed - base[None, :]
     return r, change
@@ -156,7 +156,7 @@ def stress_positions(positions: pd.DataFrame, loadings: pd.DataFrame, moves: pd.
     else:
         rows = pd.DataFrame({"portfolio_id": positions["portfolio_id"].to_numpy(),
                              "p": np.arange(n_p)}).merge(assignment, on="portfolio_id")
-        rows["s"] = moves.index.get_indexer(rows["scenario"])
+        rows["s"] = moves.index.get_indexer(pd.Index(rows["scenario"]))
         rows = rows.sort_values(["s", "p"], kind="stable")
         s_i, p_i = rows["s"].to_numpy(), rows["p"].to_numpy()
     r_sp, change_sp = r[s_i, idx[p_i]], change[s_i, idx[p_i]]

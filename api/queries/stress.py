@@ -59,7 +59,7 @@ def _inputs(conn: Connection, user_id: int, portfolio_id: int, as_of) -> dict[st
 
 def _groups(rows: pd.DataFrame, level: str) -> list[dict[str, Any]]:
     part = rows[rows["level"] == level].sort_values("pnl", na_position="last")
-    return [{k: clean_value(v) for k, v in r.items()} for r in part[list(GROUP_FIELDS)]
+    return [{str(k): clean_value(v) for k, v in r.items()} for r in part[list(GROUP_FIELDS)]
             .to_dict("records")]
 
 
@@ -116,7 +116,7 @@ def scenario_library(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] 
         entry["factor_moves"][row["factor"]] = row["factor_move"]
         if row["shocked"]:
             entry["shocked"].append(row["factor"])
-    by_scenario = defaultdict(lambda: results.iloc[0:0])
+    by_scenario: defaultdict[Any, pd.DataFrame] = defaultdict(lambda: results.iloc[0:0])
     if len(results):
         by_scenario.update(dict(tuple(results.groupby("scenario"))))
     out = []

@@ -17,11 +17,11 @@ from api.schemas.book_risk import (
     CorrelationReport,
     FactorModelReport,
 )
-from api.schemas.common import Envelope, ok
+from api.schemas.common import Envelope, error_responses, ok
 from api.schemas.stress import ScenarioLibrary, StressReport, StressRequest
 
 router = APIRouter(prefix="/risk", tags=["risk"])
-NOT_FOUND = {404: {"description": "not your portfolio, or no risk run yet"}}
+NOT_FOUND = error_responses(401, 404, 422)
 
 
 def _found(data: dict | None, portfolio_id: int) -> dict:

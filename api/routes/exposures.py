@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query
 from api.deps import PortfolioId, WarehouseDep
 from api.errors import ApiError
 from api.queries import exposures as queries
-from api.schemas.common import Envelope, ok, responses
+from api.schemas.common import Envelope, example_of, ok, responses
 from api.schemas.exposures import ExposureReport, Grouping
 
 router = APIRouter(prefix="/risk", tags=["risk"])
 
-_EXAMPLE = ExposureReport.model_config["json_schema_extra"]["examples"][0]
+_EXAMPLE = example_of(ExposureReport)
 
 
 @router.get("/exposures", response_model=Envelope[ExposureReport],

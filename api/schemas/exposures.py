@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Grouping = Literal["sector", "industry", "asset_type", "tag"]
 
-EXPOSURE_CONVENTIONS = {
+EXPOSURE_CONVENTIONS: dict[str, Any] = {
     "exposure": "q x p x m per position (signed dollars, m = 100 for options), on the "
                 "session's close",
     "long_short": "long = sum of exposure over exposure > 0 (>= 0); short = over exposure "

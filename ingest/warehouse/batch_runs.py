@@ -2,6 +2,8 @@
 
 Status moves ``queued → running → completed | failed | skipped``; ``progress`` is a
 fraction in [0, 1]; ``details`` is JSON text (per-step timings, per-symbol errors).
+Every change is announced after its commit (:mod:`ingest.warehouse.change_events`) and, on
+PostgreSQL, with ``pg_notify('sigmasight_batch_run', <run id>)`` for other processes.
 """
 
 from __future__ import annotations
@@ -11,9 +13,19 @@ import json
 import uuid
 from typing import Any
 
-from ingest.warehouse.connection import Warehouse
+from ingest.warehouse.change_events import BATCH_RUN, Change, emit
+from ingest.warehouse.connection import Connection, Warehouse
 
 TERMINAL_STATUSES = frozenset({"completed", "failed", "skipped"})
+
+
+BATCH_RUN_CHANNEL = "sigmasight_batch_run"  # PostgreSQL NOTIFY channel, payload = run id
+
+
+def _notify(conn: Connection, run_id: str) -> None:
+    """On PostgreSQL, NOTIFY the run's id (delivered when the transaction commits)."""
+    if conn.kind == "postgres":
+        conn.execute(f"select pg_notify('{BATCH_RUN_CHANNEL}', :run_id)", {"run_id": run_id})
 
 
 def _now() -> dt.datetime:
@@ -33,6 +45,8 @@ def create_batch_run(
             {"id": run_id, "kind": kind, "portfolio_id": portfolio_id,
              "requested_by": requested_by, "now": _now()},
         )
+        _notify(conn, run_id)
+    emit(Change(BATCH_RUN, warehouse.settings.database_url, run_id=run_id))
     return run_id
 
 
@@ -53,6 +67,8 @@ def update_batch_run(warehouse: Warehouse, run_id: str, **fields: Any) -> None:
     with warehouse.connect() as conn:
         conn.execute(f"update app.batch_runs set {assignments} where id = :run_id",
                      {**fields, "run_id": run_id})
+        _notify(conn, run_id)
+    emit(Change(BATCH_RUN, warehouse.settings.database_url, run_id=run_id))
 
 
 def merge_batch_run_details(warehouse: Warehouse, run_id: str, extra: dict[str, Any],

@@ -57,8 +57,10 @@ def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
 class Connection:
     """A cursor inside one transaction, with the few verbs the project needs."""
 
-    def __init__(self, kind: Literal["duckdb", "postgres"], cursor: Any):
+    def __init__(self, kind: Literal["duckdb", "postgres"], cursor: Any,
+                 database_url: str = ""):
         self.kind = kind
+        self.database_url = database_url  # which warehouse (for change notices)
         self._cursor = cursor
 
     def _bind(self, sql: str, params: Params) -> tuple[str, dict[str, Any] | None]:
@@ -224,7 +226,7 @@ class Warehouse:
             with self._duckdb.cursor() as cursor:
                 cursor.execute("begin transaction")
                 try:
-                    yield Connection("duckdb", cursor)
+                    yield Connection("duckdb", cursor, self.settings.database_url)
                 except BaseException:
                     cursor.execute("rollback")
                     raise
@@ -240,7 +242,7 @@ class Warehouse:
             assert raw.driver_connection is not None
             cursor = raw.driver_connection.cursor()
             try:
-                yield Connection("postgres", cursor)
+                yield Connection("postgres", cursor, self.settings.database_url)
             except BaseException:
                 raw.rollback()
                 raise

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from ingest.warehouse.change_events import DATA_CHANGED, Change, emit
 from ingest.warehouse.connection import Connection, Warehouse
 from ingest.warehouse.errors import WriteConflictError
 
@@ -47,6 +48,7 @@ _NOTIFY = f"select pg_notify('{CHANNEL}', cast(:scope as text))"
 _LOCKS: dict[int, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 _OBSERVERS: list[Callable[[], None]] = []
+_bumped = threading.local()  # (database url, scope) bumped by this thread, not yet announced
 
 
 def on_committed_bump(observer: Callable[[], None]) -> None:
@@ -59,15 +61,22 @@ def on_committed_bump(observer: Callable[[], None]) -> None:
 def write_lock(scope: int) -> Iterator[None]:
     """Serialise this process's bumping writes of one scope; hold it around the whole
     transaction. On exit, after the transaction inside has committed (or failed), the
-    observers registered with :func:`on_committed_bump` run."""
+    observers registered with :func:`on_committed_bump` run; after a commit, each bump
+    made inside is announced (:mod:`ingest.warehouse.change_events`, live updates)."""
     with _LOCKS_GUARD:
         lock = _LOCKS.setdefault(scope, threading.Lock())
+    _bumped.pending = []
+    committed = False
     try:
         with lock:
             yield
+        committed = True
     finally:
         for observer in tuple(_OBSERVERS):
             observer()
+        pending, _bumped.pending = _bumped.pending, []
+        for url, bumped_scope in dict.fromkeys(pending) if committed else ():
+            emit(Change(DATA_CHANGED, url, scope=bumped_scope))
 
 
 def bump(conn: Connection, scope: int) -> None:
@@ -76,6 +85,7 @@ def bump(conn: Connection, scope: int) -> None:
     conn.execute(_BUMP, {"scope": int(scope)})
     if conn.kind == "postgres":
         conn.execute(_NOTIFY, {"scope": int(scope)})
+    getattr(_bumped, "pending", []).append((conn.database_url, int(scope)))
 
 
 def bump_user(conn: Connection, user_id: int) -> None:

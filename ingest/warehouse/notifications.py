@@ -26,9 +26,15 @@ class Subscription:
 
     def payloads(self, timeout: float) -> Iterator[str]:
         """Each notification's payload as soon as it arrives, for up to ``timeout`` s."""
+        for _, payload in self.notifications(timeout):
+            yield payload
+
+    def notifications(self, timeout: float) -> Iterator[tuple[str, str]]:
+        """Each notification's (channel, payload) as soon as it arrives, for up to
+        ``timeout`` s."""
         with translated_errors():
             for notify in self._conn.notifies(timeout=timeout):
-                yield notify.payload
+                yield notify.channel, notify.payload
 
     def heartbeat(self) -> None:
         """A ``select 1`` round trip: raises when the connection is gone."""
@@ -37,8 +43,8 @@ class Subscription:
 
 
 @contextmanager
-def subscribe(warehouse: Warehouse, channel: str) -> Iterator[Subscription]:
-    """``LISTEN channel`` on a new autocommit connection to ``warehouse`` (PostgreSQL)."""
+def subscribe(warehouse: Warehouse, *channels: str) -> Iterator[Subscription]:
+    """``LISTEN`` each channel on a new autocommit connection to ``warehouse`` (PostgreSQL)."""
     if warehouse.kind != "postgres":
         raise ValueError("LISTEN/NOTIFY needs a PostgreSQL warehouse")
     with translated_errors():
@@ -47,7 +53,8 @@ def subscribe(warehouse: Warehouse, channel: str) -> Iterator[Subscription]:
                                keepalives_count=2)
     try:
         with translated_errors():
-            conn.execute(f"listen {channel}")
+            for channel in channels:
+                conn.execute(f"listen {channel}")
         yield Subscription(conn)
     finally:
         conn.close()
