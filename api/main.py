@@ -33,11 +33,14 @@ from api.routes import (
     auth,
     batch_runs,
     book_risk,
+    exports,
     exposures,
+    modeling,
     portfolio,
     positions,
     prices,
     risk,
+    scenarios,
     tags,
     ws,
 )
@@ -112,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,
-                   admin, batch_runs, ws):
+                   admin, batch_runs, ws, exports, scenarios, modeling):
         api.include_router(module.router)
 
     @api.get("/health", response_model=Envelope[dict], tags=["health"],

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     flow_retry_delay_seconds: float = 60.0
     duckdb_lock_timeout_seconds: float = 30.0
     duckdb_idle_release_seconds: float = 2.0
+    modeling_session_ttl_hours: float = Field(24.0, gt=0, description="idle TTL of a "
+                                              "what-if session")
+    fix_sender_comp_id: str = Field("SIGMASIGHT", min_length=1, description="FIX exports: 49")
+    fix_target_comp_id: str = Field("BROKER", min_length=1, description="FIX exports: 56")
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:

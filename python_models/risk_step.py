@@ -40,7 +40,7 @@ from python_models.conventions import (
 from python_models.exposures import portfolio_factor_exposures, position_factor_exposures
 from python_models.greeks import position_greeks
 from python_models.risk_metrics import portfolio_risk_metrics
-from python_models.var import portfolio_var
+from python_models.var import portfolio_var, var_covariance
 
 ANALYTICS_TABLES = ("position_greeks", "factor_betas", "position_factor_exposures",
                     "portfolio_factor_exposures", "portfolio_risk_metrics", "var_components")
@@ -212,9 +212,10 @@ def compute_risk(inputs: RiskInputs, as_of: dt.date, rate: float) -> dict[str, p
 
     metrics = return_metrics(days, returns, positions["portfolio_id"], today["portfolio_value"],
                              rate)
-    var_returns = columns_of(returns.iloc[-VAR_WINDOW_RETURNS:], underlyings)
+    cov, var_symbols = var_covariance(columns_of(returns.iloc[-VAR_WINDOW_RETURNS:],
+                                                 underlyings))
     metrics, components = portfolio_var(
-        metrics, exposures.assign(symbol=positions["symbol"].to_numpy()), var_returns,
+        metrics, exposures.assign(symbol=positions["symbol"].to_numpy()), cov, var_symbols,
         inputs.tags)
     return {
         "position_greeks": greeks,

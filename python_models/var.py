@@ -76,7 +76,22 @@ def tag_components(positions: pd.DataFrame, tags: pd.DataFrame) -> pd.DataFrame:
     return out[["portfolio_id", "tag_id", "tag_name", "component_var", "n_positions"]]
 
 
-def portfolio_var(metrics: pd.DataFrame, exposures: pd.DataFrame, returns: pd.DataFrame,
+def var_covariance(returns: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Σ of the VaR window and the securities it covers.
+
+    ``returns``: sessions × securities of daily returns over the VaR window (60 sessions).
+    A security enters Σ only with ≥ 20 returns; a pair of usable securities with < 20
+    overlapping returns gets covariance 0. Returns (Σ, the usable securities in order).
+    """
+    symbols = list(returns.columns)
+    cov, n_pairs = pairwise_covariance(returns, min_obs=VAR_MIN_OBS)
+    usable = np.diag(n_pairs) >= VAR_MIN_OBS if symbols else np.zeros(0, bool)
+    return (np.nan_to_num(cov[np.ix_(usable, usable)]),
+            [s for s, ok in zip(symbols, usable, strict=True) if ok])
+
+
+def portfolio_var(metrics: pd.DataFrame, exposures: pd.DataFrame, cov: np.ndarray,
+                  var_symbols: list[str],
                   tags: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parametric VaR of every portfolio of ``metrics`` and its components.
 
@@ -86,7 +101,7 @@ def portfolio_var(metrics: pd.DataFrame, exposures: pd.DataFrame, returns: pd.Da
         the VaR rows are wanted.
     exposures : per position ``position_id, portfolio_id, symbol, underlying_symbol,
         delta_adjusted_exposure`` (dollars).
-    returns : sessions × underlyings of daily returns over the VaR window (60 sessions).
+    cov, var_symbols : from :func:`var_covariance`.
     tags : ``position_id, tag_id, tag_name``.
 
     Returns
@@ -96,15 +111,9 @@ def portfolio_var(metrics: pd.DataFrame, exposures: pd.DataFrame, returns: pd.Da
     ``var_n_securities``, ``var_n_positions_excluded``, ``confidence``, ``horizon_days``;
     component rows per position and per tag with ``share_of_var``).
 
-    A security enters Σ only with ≥ 20 returns; a pair of usable securities with < 20
-    overlapping returns gets covariance 0. A position whose underlying is not usable, or
-    whose delta-adjusted exposure is NULL, is excluded (and counted).
+    A position whose underlying is not in ``var_symbols``, or whose delta-adjusted
+    exposure is NULL, is excluded (and counted).
     """
-    symbols = list(returns.columns)
-    cov, n_pairs = pairwise_covariance(returns, min_obs=VAR_MIN_OBS)
-    usable = np.diag(n_pairs) >= VAR_MIN_OBS if symbols else np.zeros(0, bool)
-    cov = np.nan_to_num(cov[np.ix_(usable, usable)])
-    var_symbols = [s for s, ok in zip(symbols, usable, strict=True) if ok]
     portfolio_ids = metrics["portfolio_id"].tolist()
     pos = exposures[["position_id", "portfolio_id", "symbol", "underlying_symbol",
                      "delta_adjusted_exposure"]].copy()
