@@ -141,7 +141,7 @@ def write_symbol_bars(conn: Connection, symbol: str, bars: pd.DataFrame) -> int:
     return conn.insert_df("raw.prices_daily", frame)
 
 
-def _record_symbol_error(conn: Connection, symbol: str, provider: str,
+def record_symbol_error(conn: Connection, symbol: str, provider: str,
                          error: str | None) -> None:
     conn.execute("delete from raw.market_data_errors where symbol = :symbol "
                  "and provider = :provider", {"symbol": symbol, "provider": provider})
@@ -193,7 +193,7 @@ def backfill_prices(warehouse: Warehouse, provider, symbols: Iterable[str], star
             with warehouse.connect() as conn:
                 written = write_symbol_bars(conn, symbol, bars) if bars is not None and \
                     error is None else 0
-                _record_symbol_error(conn, symbol, provider.name, error)
+                record_symbol_error(conn, symbol, provider.name, error)
                 progress.record(conn, symbol, error)
             report.rows_written[symbol] = written
             if error is not None:

@@ -14,6 +14,8 @@ in production) and answers ``daily_bars`` with as few upstream calls as possible
    answer is trusted for 24 hours and then asked again. Successful answers are
    upserted (``insert ... on conflict (cache_key) do update``). Failures are not
    cached: a failed symbol is retried on the next run.
+3. **Refresh.** Symbols in :attr:`CachedPriceProvider.refresh` (a split made their
+   stored history stale, :mod:`ingest.splits`) skip both: the whole range is fetched.
 
 The answer for each symbol is stored rows ∪ fetched rows over the whole requested
 range (a stored day wins over a fetched one), each row keeping its own ``source``,
@@ -181,11 +183,18 @@ class CachedPriceProvider:
         self.warehouse = warehouse
         self.cache = MarketDataCache(warehouse, ttl, now)
         self.progress = progress
+        self.refresh: set[str] = set()  # symbols whose stored rows and cache are ignored
         self.stats = {"stored_only": 0, "cache_hits": 0, "fetched": 0, "failed": 0}
 
     def close(self) -> None:
         if hasattr(self.inner, "close"):
             self.inner.close()
+
+    def __getattr__(self, name: str):
+        """The inner provider's other capabilities (e.g. Polygon's ``splits``)."""
+        if name == "splits":
+            return getattr(self.inner, name)
+        raise AttributeError(name)
 
     def daily_bars(self, symbols: Iterable[str], start: dt.date, end: dt.date,
                    **options) -> BarsResult:
@@ -215,13 +224,15 @@ class CachedPriceProvider:
     def symbol_bars(self, symbol: str, start: dt.date, end: dt.date,
                     **options) -> tuple[pd.DataFrame, str | None]:
         """(bars of ``symbol`` over [start, end], error or None)."""
+        refresh = symbol in self.refresh
         with self.warehouse.connect() as conn:
-            stored = stored_bars(conn, symbol, start, end)
+            stored = (stored_bars(conn, symbol, start, end) if not refresh
+                      else _normalise(pd.DataFrame(columns=BAR_COLUMNS)))
         span = self.missing_range(symbol, start, end, stored)
         if span is None:
             self.stats["stored_only"] += 1
             return stored, None
-        fetched = self.cache.lookup(self.name, symbol, *span)
+        fetched = None if refresh else self.cache.lookup(self.name, symbol, *span)
         if fetched is not None:
             self.stats["cache_hits"] += 1
         else:

@@ -18,7 +18,12 @@ One call of :func:`load_market_data` covers the history window of one as-of date
   failed keeps its previous rows;
 - ``raw.market_data_errors``: for every requested symbol the previous outcome is
   replaced, one row per symbol that failed (invalid symbol, unknown ticker, no data,
-  rate limit, ...). One failing symbol never aborts the others.
+  rate limit, ...). One failing symbol never aborts the others;
+- splits (a provider with ``splits``, i.e. Polygon; :mod:`ingest.splits`): new splits
+  of the stocks and ETFs go to ``raw.splits``, a history that predates a new split is
+  fetched again whole, then every position's lot is brought to today's share terms
+  (``app.positions``, ``app.position_events``). A failed splits request is recorded
+  under the symbol ``_splits`` and never blocks the prices.
 
 The provider is called before the write transaction opens, so a slow network never
 holds the DuckDB writer lock.
@@ -33,8 +38,8 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from ingest import calendar
-from ingest.backfill_progress import backfill_prices
+from ingest import calendar, splits
+from ingest.backfill_progress import backfill_prices, record_symbol_error
 from ingest.config import Settings
 from ingest.providers import (
     BAR_COLUMNS,
@@ -165,12 +170,21 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
     owned = provider is None
     provider = provider or make_price_provider(settings, warehouse)
     try:
+        refetch, split_error = _prepare_splits(warehouse, provider, list(stock_symbols), start,
+                                              as_of)
         backfill = backfill_prices(
             warehouse, provider, valid, start, as_of, batch_run_id=batch_run_id,
             clean=lambda bars: clean_bars(bars, valid, start, as_of))
     finally:
+        if hasattr(provider, "refresh"):
+            provider.refresh = set()
         if owned and hasattr(provider, "close"):
             provider.close()
+    with warehouse.connect() as conn:
+        splits.mark_histories_adjusted(
+            conn, [s for s in refetch if s not in backfill.errors], as_of)
+        splits.apply_position_splits(conn, as_of)
+        record_symbol_error(conn, "_splits", provider.name, split_error)
     errors.update(backfill.errors)
     loaded = sorted(set(valid) - set(backfill.errors))
     rows = sum(backfill.rows_written.values())
@@ -178,6 +192,30 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
     return LoadReport(as_of, start, as_of, loaded, rows, dict(sorted(errors.items())),
                       provider.name, dict(zip(reference_errors["symbol"],
                                               reference_errors["reference_error"], strict=True)))
+
+
+def _prepare_splits(warehouse: Warehouse, provider: PriceProvider, symbols: Sequence[str],
+                    start: dt.date, as_of: dt.date) -> tuple[list[str], str | None]:
+    """Fetch new splits (when the provider has them) and pick the histories to refetch.
+
+    Returns (symbols refetched whole, splits error or None). Their stored rows before
+    the window and their cached answers are dropped, and a caching provider is told to
+    bypass stored rows for them (``provider.refresh``).
+    """
+    fetch = getattr(provider, "splits", None)
+    if fetch is None:
+        return [], None
+    symbols = sorted(symbols)
+    with warehouse.connect() as conn:
+        earliest = splits.earliest_needed(conn, start)
+    _, error = splits.refresh_splits(warehouse.connect, fetch, symbols, earliest, as_of)
+    with warehouse.connect() as conn:
+        refetch = splits.histories_to_refetch(conn, symbols, as_of)
+        _delete_in(conn, "raw.prices_daily", refetch, "price_date < :start", {"start": start})
+        _delete_in(conn, "raw.market_data_cache", refetch)
+    if hasattr(provider, "refresh"):
+        provider.refresh = set(refetch)
+    return refetch, error
 
 
 def _fetch(call: Callable[[], Result], symbols: Sequence[str],

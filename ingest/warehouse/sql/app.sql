@@ -89,3 +89,28 @@ create table if not exists app.data_version (
     version bigint not null,
     updated_at timestamp not null default current_timestamp
 );
+
+-- Split bookkeeping of a position (ingest/splits.py). entry_price above is in today's
+-- share terms (split-adjusted); entry_price_as_traded is the price as uploaded;
+-- entry_price_basis says how the upload gave it (as_traded | split_adjusted);
+-- uploaded_on is the date the uploaded quantity is a holding of.
+alter table app.positions add column if not exists entry_price_as_traded double precision;
+alter table app.positions add column if not exists entry_price_basis varchar;
+alter table app.positions add column if not exists uploaded_on date;
+
+-- One row per split considered for a position: what it changed (quantity x ratio
+-- when it executed after the upload, entry price / ratio when the price predates it).
+create table if not exists app.position_events (
+    position_id bigint not null,
+    event_type varchar not null,           -- split
+    symbol varchar not null,
+    execution_date date not null,
+    split_from double precision not null,
+    split_to double precision not null,
+    quantity_before double precision not null,
+    quantity_after double precision not null,
+    entry_price_before double precision not null,
+    entry_price_after double precision not null,
+    recorded_at timestamp not null default current_timestamp,
+    primary key (position_id, event_type, execution_date)
+);
