@@ -21,7 +21,8 @@ POSITION_TYPES: tuple[str, ...] = ("LONG", "SHORT", "LC", "LP", "SC", "SP")
 _POSITION_EXAMPLE: dict[str, Any] = {
     "position_id": 42, "symbol": "AAPL", "underlying_symbol": "AAPL", "asset_type": "STOCK",
     "position_type": "LONG", "option_type": None, "strike": None, "expiry_date": None,
-    "quantity": 1000.0, "entry_price": 180.5, "entry_date": "2026-06-02", "multiplier": 1,
+    "quantity": 1000.0, "entry_price": 180.5, "entry_price_as_traded": 361.0,
+    "entry_price_basis": "as_traded", "entry_date": "2026-06-02", "multiplier": 1,
     "sector": "Technology", "industry": "Consumer Electronics",
     "valuation_date": "2026-11-20", "price": 195.25, "previous_price": 194.1,
     "price_source": "synthetic", "market_value": 195250.0, "exposure": 195250.0,
@@ -43,7 +44,12 @@ class PositionPublic(BaseModel):
     strike: float | None
     expiry_date: dt.date | None
     quantity: float = Field(description="signed: shares or contracts")
-    entry_price: float = Field(description="per share (options: premium per share)")
+    entry_price: float = Field(description="per share (options: premium per share), "
+                                           "split-adjusted to today's shares")
+    entry_price_as_traded: float | None = Field(
+        None, description="the entry price as uploaded (before split adjustment)")
+    entry_price_basis: str | None = Field(
+        None, description="as_traded | split_adjusted: how the upload gave the price")
     entry_date: dt.date
     multiplier: float = Field(description="100 for options, 1 otherwise")
     sector: str | None
