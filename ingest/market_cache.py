@@ -11,9 +11,11 @@ in production) and answers ``daily_bars`` with as few upstream calls as possible
    ``raw.market_data_cache`` is checked for an unexpired answer of the same provider
    covering it (``start_date <= from`` and ``end_date >= to``). End-of-day bars are
    final once published, but today's bar may not exist yet at fetch time, so an
-   answer is trusted for 24 hours and then asked again. Successful answers are
-   upserted (``insert ... on conflict (cache_key) do update``). Failures are not
-   cached: a failed symbol is retried on the next run.
+   answer is trusted for 24 hours and then asked again; an answer fetched before the
+   last bar of its range was final (:func:`ingest.calendar.bar_final_at`) is not used,
+   and a stored row loaded that early counts as missing: a provisional bar is
+   refetched. Successful answers are upserted (``insert ... on conflict (cache_key)
+   do update``). Failures are not cached: a failed symbol is retried on the next run.
 3. **Refresh.** Symbols in :attr:`CachedPriceProvider.refresh` (a split made their
    stored history stale, :mod:`ingest.splits`) skip both: the whole range is fetched.
 
@@ -76,14 +78,29 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _loaded_early(day: dt.date, loaded_at: dt.datetime) -> bool:
+    """Was the bar of session ``day`` loaded before it was final (naive UTC ``loaded_at``)?"""
+    if loaded_at.date() > day + dt.timedelta(days=1):  # days later: surely final
+        return False
+    return calendar.is_session(day) and loaded_at < calendar.bar_final_at(day)
+
+
 def stored_bars(conn: Connection, symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The rows of ``raw.prices_daily`` for ``symbol`` in [start, end]."""
+    """The final rows of ``raw.prices_daily`` for ``symbol`` in [start, end].
+
+    A row loaded before its session's bar was final (:func:`ingest.calendar.bar_final_at`)
+    is left out, so it counts as missing and is fetched again.
+    """
     frame = conn.fetch_df(
-        "select symbol, price_date, open, high, low, close, volume, vwap, trades, source "
-        "from raw.prices_daily where symbol = :symbol and price_date >= :start "
+        "select symbol, price_date, open, high, low, close, volume, vwap, trades, source, "
+        "loaded_at from raw.prices_daily where symbol = :symbol and price_date >= :start "
         "and price_date <= :end order by price_date",
         {"symbol": symbol, "start": start, "end": end},
     )
+    if not frame.empty:
+        early = [_loaded_early(pd.Timestamp(day).date(), pd.Timestamp(loaded).to_pydatetime())
+                 for day, loaded in zip(frame["price_date"], frame["loaded_at"], strict=True)]
+        frame = frame[~pd.Series(early, index=frame.index)]
     return _normalise(frame)
 
 
@@ -119,9 +136,10 @@ class MarketDataCache:
             row = conn.fetch_one(
                 "select payload from raw.market_data_cache where provider = :provider "
                 "and symbol = :symbol and start_date <= :start and end_date >= :end "
-                "and expires_at > :now order by fetched_at desc limit 1",
+                "and expires_at > :now and fetched_at >= :final "
+                "order by fetched_at desc limit 1",
                 {"provider": provider, "symbol": symbol, "start": start, "end": end,
-                 "now": self.now()},
+                 "now": self.now(), "final": calendar.bar_final_at(end)},
             )
         if row is None:
             return None

@@ -22,7 +22,8 @@ POSITION_COLUMNS = (
     "multiplier", "sector", "industry",
 )
 VALUE_COLUMNS = (
-    "valuation_date", "price", "previous_price", "price_source", "market_value", "exposure",
+    "valuation_date", "price", "previous_price", "price_source", "price_date", "price_is_stale",
+    "market_value", "exposure",
     "cost_basis", "unrealized_pnl", "daily_pnl", "mtd_pnl", "ytd_pnl",
 )
 FLOAT_COLUMNS = ("strike", "quantity", "entry_price", "entry_price_as_traded", "multiplier",
@@ -34,8 +35,10 @@ _LOT_COLUMNS = ("coalesce(lot.entry_price_as_traded, d.entry_price) as entry_pri
 SUM_COLUMNS = ("market_value", "exposure", "unrealized_pnl", "daily_pnl")
 TYPE_ORDER = {name: index for index, name in enumerate(("LONG", "SHORT", "LC", "LP", "SC",
                                                           "SP"))}
-_SUMS = ", ".join(f"sum(f.{c}) as {c}" for c in SUM_COLUMNS)
-_WINDOW_SUMS = ", ".join(f"sum(f.{c}) over () as _{c}" for c in SUM_COLUMNS)
+_STALE = "sum(case when f.price_is_stale then 1 else 0 end)"
+_SUMS = ", ".join([*(f"sum(f.{c}) as {c}" for c in SUM_COLUMNS), f"{_STALE} as stale"])
+_WINDOW_SUMS = ", ".join([*(f"sum(f.{c}) over () as _{c}" for c in SUM_COLUMNS),
+                          f"{_STALE} over () as _stale"])
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,8 @@ def list_positions(warehouse: Warehouse, *, user_id: int, portfolio_id: int,
         if rows:
             first = rows[0]
             as_of = {"as_of_date": first["_as_of"]}
-            totals = {"count": first["_count"], **{c: first[f"_{c}"] for c in SUM_COLUMNS}}
+            totals = {"count": first["_count"], "stale": first["_stale"],
+                      **{c: first[f"_{c}"] for c in SUM_COLUMNS}}
         else:  # a page past the end: the totals need their own statement
             summed = conn.fetch_one(
                 f"{cte} select (select as_of_date from as_of) as as_of_date, "
@@ -200,5 +204,6 @@ def list_positions(warehouse: Warehouse, *, user_id: int, portfolio_id: int,
     return {
         "portfolio_id": portfolio_id, "as_of": as_of["as_of_date"] if as_of else None,
         "total": int(totals["count"]), "limit": limit, "offset": offset, "items": items,
+        "stale_positions": int(totals["stale"] or 0),
         "totals": _subtotals(totals), "group_by": group_by, "groups": groups,
     }
