@@ -6,10 +6,11 @@ binary floating point: DuckDB and PostgreSQL must agree bit for bit, and with th
 loops below to far better than 1e-9.
 
 The book covers: a long stock entered before the loaded history, a short with missing
-closes (one on the first session of February: carried forward, stale), options of the four types (one entered
-on a Saturday, one inside the window), a stock and an option missing from the security
-master, a second portfolio with set equity whose positions enter inside the window, a
-portfolio whose only position enters after the as-of date and one with no positions.
+closes (one on the first session of February; carried forward, stale), options of the
+four types (one entered on a Saturday, one inside the window), a stock and an option
+missing from the security master, a second portfolio with set equity whose positions
+enter inside the window, a portfolio whose only position enters after the as-of date
+and one with no positions.
 """
 
 from __future__ import annotations
