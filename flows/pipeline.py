@@ -34,6 +34,7 @@ from flows.plan import BatchContext, execute_plan
 from flows.progress import BatchReporter
 from ingest.calendar import off_session_reason, today_in_new_york
 from ingest.config import Settings
+from ingest.rate_limit import Priority
 from ingest.warehouse import Warehouse, get_warehouse
 from ingest.warehouse.batch_runs import TERMINAL_STATUSES, create_batch_run, get_batch_run
 
@@ -45,7 +46,8 @@ _EXECUTOR: ThreadPoolExecutor | None = None
 
 def run_pipeline(settings: Settings, *, warehouse: Warehouse | None = None,
                  as_of: dt.date | None = None, reporter: BatchReporter | None = None,
-                 batch_run_id: str | None = None) -> dict[str, Any]:
+                 batch_run_id: str | None = None,
+                 priority: Priority = "batch") -> dict[str, Any]:
     """Run the whole plan now (load prices, stage 1, risk step, marts); raise on failure.
 
     Returns per-step wall times (seconds) and each step's report. With ``batch_run_id``
@@ -53,7 +55,7 @@ def run_pipeline(settings: Settings, *, warehouse: Warehouse | None = None,
     ``app.historical_backfill_progress`` row.
     """
     warehouse = warehouse or get_warehouse(settings)
-    return execute_plan(BatchContext(settings, warehouse, as_of, batch_run_id),
+    return execute_plan(BatchContext(settings, warehouse, as_of, batch_run_id, priority),
                         reporter=reporter)
 
 
@@ -64,7 +66,8 @@ def _executor() -> ThreadPoolExecutor:
     return _EXECUTOR
 
 
-def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = None) -> None:
+def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = None,
+                 priority: Priority = "batch") -> None:
     warehouse = get_warehouse(settings)
     reporter = BatchReporter(warehouse, run_id)
     if skip_reason:
@@ -73,7 +76,7 @@ def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = N
     reporter.started("loading market data")
     try:
         report = run_pipeline(settings, warehouse=warehouse, batch_run_id=run_id,
-                              reporter=reporter)
+                              reporter=reporter, priority=priority)
     except Exception as error:  # noqa: BLE001 - recorded on the run, and logged
         log.exception("batch run %s failed", run_id)
         reporter.failed(error)
@@ -96,7 +99,7 @@ def submit_portfolio_backfill(settings: Settings, portfolio_id: int,
         dispatch(warehouse, run_id, BACKFILL_DEPLOYMENT, api_url,
                  {"portfolio_id": portfolio_id})
     else:
-        _executor().submit(_run_tracked, settings, run_id)
+        _executor().submit(_run_tracked, settings, run_id, priority="realtime")
     return run_id
 
 

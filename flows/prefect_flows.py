@@ -32,6 +32,7 @@ from flows.plan import STEPS, BatchContext, Step, execute_plan, progress_after
 from flows.progress import BatchReporter
 from ingest.calendar import off_session_reason, today_in_new_york
 from ingest.config import get_settings
+from ingest.rate_limit import Priority
 from ingest.warehouse import get_warehouse
 
 #: the separately scheduled flows, each a slice of the plan
@@ -43,19 +44,21 @@ SLICES: dict[str, tuple[str, ...]] = {
 
 
 @task
-def run_step(name: str, as_of: dt.date | None, batch_run_id: str | None) -> Any:
+def run_step(name: str, as_of: dt.date | None, batch_run_id: str | None,
+             priority: Priority = "batch") -> Any:
     """One step of the plan, in this process's configured warehouse."""
     settings = get_settings()
     return STEPS[name].run(BatchContext(settings, get_warehouse(settings), as_of,
-                                        batch_run_id))
+                                        batch_run_id, priority))
 
 
 def _as_task(step: Step, ctx: BatchContext) -> Any:
-    options: dict[str, Any] = {"name": step.name, "timeout_seconds": step.timeout_seconds}
+    options: dict[str, Any] = {"name": step.name, "timeout_seconds": step.timeout(ctx)}
     if step.retry_delays:
         options.update(retries=len(step.retry_delays),
                        retry_delay_seconds=list(step.retry_delays))
-    return run_step.with_options(**options)(step.name, ctx.as_of, ctx.batch_run_id)
+    return run_step.with_options(**options)(step.name, ctx.as_of, ctx.batch_run_id,
+                                            ctx.priority)
 
 
 def _reporter(description: str, batch_run_id: str | None) -> BatchReporter:
@@ -70,18 +73,22 @@ def _reporter(description: str, batch_run_id: str | None) -> BatchReporter:
 
 
 def _run_slice(names: tuple[str, ...], as_of: dt.date | None,
-               batch_run_id: str | None = None,
-               reporter: BatchReporter | None = None) -> dict[str, Any]:
+               batch_run_id: str | None = None, reporter: BatchReporter | None = None,
+               priority: Priority = "batch") -> dict[str, Any]:
     settings = get_settings()
-    ctx = BatchContext(settings, get_warehouse(settings), as_of, batch_run_id)
+    ctx = BatchContext(settings, get_warehouse(settings), as_of, batch_run_id, priority)
     return execute_plan(ctx, [STEPS[name] for name in names], call=_as_task,
                         reporter=reporter)
 
 
-@flow(name="market-data", retries=3, retry_delay_seconds=60, timeout_seconds=300)
+@flow(name="market-data", retries=3, retry_delay_seconds=60)
 def market_data_flow(as_of: dt.date | None = None,
                      batch_run_id: str | None = None) -> dict[str, Any]:
-    """Load end-of-day prices and reference data for every symbol held."""
+    """Load end-of-day prices and reference data for every symbol held.
+
+    No constant flow timeout: the step's task timeout comes from the request plan made
+    at the start (:meth:`flows.plan.Step.timeout`), which the free tier's rate can meet.
+    """
     return _run_slice(SLICES["market-data"], as_of, batch_run_id)
 
 
@@ -140,8 +147,7 @@ def daily_update(as_of: dt.date | None = None,
     return report
 
 
-@flow(name="portfolio-backfill", timeout_seconds=1800, on_crashed=[_on_crash],
-      on_cancellation=[_on_crash])
+@flow(name="portfolio-backfill", on_crashed=[_on_crash], on_cancellation=[_on_crash])
 def portfolio_backfill(portfolio_id: int, batch_run_id: str | None = None) -> dict[str, Any]:
     """Load prices for the book (and every other book), then rebuild all models.
 
@@ -151,7 +157,7 @@ def portfolio_backfill(portfolio_id: int, batch_run_id: str | None = None) -> di
     """
     reporter = _reporter(f"backfill of portfolio {portfolio_id}", batch_run_id)
     try:
-        report = _run_slice(tuple(STEPS), None, batch_run_id, reporter)
+        report = _run_slice(tuple(STEPS), None, batch_run_id, reporter, priority="realtime")
     except BaseException as error:
         reporter.failed(error)
         raise

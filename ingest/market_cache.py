@@ -202,6 +202,10 @@ class CachedPriceProvider:
         self.cache = MarketDataCache(warehouse, ttl, now)
         self.progress = progress
         self.refresh: set[str] = set()  # symbols whose stored rows and cache are ignored
+        # bars already fetched by grouped requests (ingest/grouped_bars.py), by symbol,
+        # and the sessions those requests covered
+        self.prefetched: dict[str, pd.DataFrame] = {}
+        self.prefetched_days: set[dt.date] = set()
         self.stats = {"stored_only": 0, "cache_hits": 0, "fetched": 0, "failed": 0}
 
     def close(self) -> None:
@@ -209,8 +213,8 @@ class CachedPriceProvider:
             self.inner.close()
 
     def __getattr__(self, name: str):
-        """The inner provider's other capabilities (e.g. Polygon's ``splits``)."""
-        if name == "splits":
+        """The inner provider's other capabilities (Polygon's ``splits``, ``grouped_daily``)."""
+        if name in ("splits", "grouped_daily"):
             return getattr(self.inner, name)
         raise AttributeError(name)
 
@@ -239,6 +243,19 @@ class CachedPriceProvider:
                    if d not in have]
         return (missing[0], missing[-1]) if missing else None
 
+    def _prefetched_covers(self, symbol: str, stored: pd.DataFrame,
+                           span: tuple[dt.date, dt.date]) -> bool:
+        """Did grouped requests cover every missing session of ``symbol`` in ``span``?
+
+        A symbol absent from every grouped answer (e.g. a ticker the grouped endpoint
+        does not list) is not covered: it is asked for on its own.
+        """
+        if symbol not in self.prefetched or is_option_symbol(symbol):
+            return False
+        have = set(stored["price_date"]) if not stored.empty else set()
+        missing = [d for d in xnys_sessions(*span) if d not in have]
+        return all(d in self.prefetched_days for d in missing)
+
     def symbol_bars(self, symbol: str, start: dt.date, end: dt.date,
                     **options) -> tuple[pd.DataFrame, str | None]:
         """(bars of ``symbol`` over [start, end], error or None)."""
@@ -251,6 +268,10 @@ class CachedPriceProvider:
             self.stats["stored_only"] += 1
             return stored, None
         fetched = None if refresh else self.cache.lookup(self.name, symbol, *span)
+        if fetched is None and self._prefetched_covers(symbol, stored, span):
+            fetched = self.prefetched[symbol]
+            fetched = fetched[(fetched["price_date"] >= span[0])
+                              & (fetched["price_date"] <= span[1])]
         if fetched is not None:
             self.stats["cache_hits"] += 1
         else:

@@ -41,6 +41,9 @@ import pandas as pd
 from ingest import calendar, splits
 from ingest.backfill_progress import backfill_prices, record_symbol_error
 from ingest.config import Settings
+from ingest.grouped_bars import prefetch_grouped
+from ingest.market_cache import CachedPriceProvider
+from ingest.market_plan import load_scope, plan_for, prepare_splits
 from ingest.providers import (
     BAR_COLUMNS,
     BarsResult,
@@ -48,11 +51,9 @@ from ingest.providers import (
     ReferenceProvider,
     ReferenceResult,
 )
+from ingest.rate_limit import Priority
 from ingest.security_master import (
-    expand_symbols,
-    security_master,
     stored_securities,
-    symbols_for_book,
     with_reference,
 )
 from ingest.synthetic import SyntheticProvider
@@ -77,6 +78,7 @@ class LoadReport:
     errors: dict[str, str]
     provider: str
     reference_errors: dict[str, str] = field(default_factory=dict)
+    plan: dict | None = None  # the request plan carried out (ingest/request_plan.py)
 
 
 def make_price_provider(settings: Settings, warehouse: Warehouse | None = None) -> PriceProvider:
@@ -115,14 +117,17 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
                      symbols: Iterable[str] | None = None, as_of: dt.date | None = None,
                      provider: PriceProvider | None = None,
                      reference_provider: ReferenceProvider | None = None,
-                     batch_run_id: str | None = None) -> LoadReport:
+                     batch_run_id: str | None = None,
+                     priority: Priority = "batch") -> LoadReport:
     """Load the history window of ``as_of`` for ``symbols`` into the raw tables.
 
-    The security master and the trading days are written in one transaction; then
-    prices are backfilled symbol by symbol (:func:`ingest.backfill_progress.backfill_prices`),
-    each symbol committed with its row of ``app.historical_backfill_progress``, so
-    progress is readable while the load runs and a crash half-way loses nothing that
-    a rerun does not fill in.
+    The security master and the trading days are written in one transaction; then the
+    request plan is made (:mod:`ingest.request_plan`: per symbol, or one grouped request
+    per session when that is cheaper), new splits are fetched, the grouped requests are
+    made, and prices are backfilled symbol by symbol
+    (:func:`ingest.backfill_progress.backfill_prices`), each symbol committed with its
+    row of ``app.historical_backfill_progress``, so progress is readable while the load
+    runs and a crash half-way loses nothing that a rerun does not fill in.
 
     Parameters
     ----------
@@ -136,24 +141,19 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
         Default to :func:`make_price_provider` / :func:`make_reference_provider`.
     batch_run_id : str, optional
         Id of the progress row (the ``app.batch_runs`` id of the run, when there is one).
+    priority : {'realtime', 'batch', 'backfill'}
+        Of every provider request: ``realtime`` for a user's upload (someone waits),
+        ``batch`` for the scheduled run, ``backfill`` for background warming.
 
     Returns
     -------
     LoadReport
         Window, symbols whose bars loaded, rows written and per-symbol errors.
     """
-    as_of = calendar.previous_session(
-        as_of or settings.as_of_date or calendar.default_as_of(dt.datetime.now(dt.UTC)))
-    start = calendar.history_start(as_of, settings.snapshot_days)
-    if symbols is None:
-        with warehouse.connect() as conn:
-            wanted = symbols_for_book(conn)
-    else:
-        wanted = expand_symbols(symbols)
-    master, errors = security_master(wanted)
-    valid = master["symbol"].tolist()
-
-    stock_symbols = master.loc[master["asset_type"] != "OPTION", "underlying_symbol"].unique()
+    scope = load_scope(warehouse, settings, symbols, as_of)
+    as_of, start, wanted, master, errors = (scope.as_of, scope.start, scope.wanted,
+                                            scope.master, dict(scope.errors))
+    valid, stock_symbols = scope.valid, scope.stocks
     reference_provider = reference_provider or make_reference_provider(settings, warehouse)
     reference = _fetch(lambda: reference_provider.reference_data(list(stock_symbols)),
                        list(stock_symbols), ReferenceResult)
@@ -169,15 +169,25 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
 
     owned = provider is None
     provider = provider or make_price_provider(settings, warehouse)
+    options: dict[str, Any] = (
+        {"priority": priority} if isinstance(provider, CachedPriceProvider) else {})
+    rate = settings.polygon_requests_per_minute
     try:
-        refetch, split_error = _prepare_splits(warehouse, provider, list(stock_symbols), start,
-                                              as_of)
+        plan = plan_for(warehouse, provider, scope, rate)
+        refetch, split_error = prepare_splits(warehouse, provider, stock_symbols, start,
+                                              as_of, priority)
+        if refetch and plan is not None:  # a new split: those histories come again whole
+            plan = plan_for(warehouse, provider, scope, rate,
+                            split_requests=plan.split_requests)
+        if plan is not None and plan.grouped_sessions:
+            prefetch_grouped(provider, plan, priority)  # type: ignore[arg-type]
         backfill = backfill_prices(
             warehouse, provider, valid, start, as_of, batch_run_id=batch_run_id,
-            clean=lambda bars: clean_bars(bars, valid, start, as_of))
+            clean=lambda bars: clean_bars(bars, valid, start, as_of), **options)
     finally:
-        if hasattr(provider, "refresh"):
-            provider.refresh = set()
+        if isinstance(provider, CachedPriceProvider):
+            provider.refresh, provider.prefetched = set(), {}
+            provider.prefetched_days = set()
         if owned and hasattr(provider, "close"):
             provider.close()
     with warehouse.connect() as conn:
@@ -191,31 +201,8 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
     reference_errors = securities.dropna(subset=["reference_error"])
     return LoadReport(as_of, start, as_of, loaded, rows, dict(sorted(errors.items())),
                       provider.name, dict(zip(reference_errors["symbol"],
-                                              reference_errors["reference_error"], strict=True)))
-
-
-def _prepare_splits(warehouse: Warehouse, provider: PriceProvider, symbols: Sequence[str],
-                    start: dt.date, as_of: dt.date) -> tuple[list[str], str | None]:
-    """Fetch new splits (when the provider has them) and pick the histories to refetch.
-
-    Returns (symbols refetched whole, splits error or None). Their stored rows before
-    the window and their cached answers are dropped, and a caching provider is told to
-    bypass stored rows for them (``provider.refresh``).
-    """
-    fetch = getattr(provider, "splits", None)
-    if fetch is None:
-        return [], None
-    symbols = sorted(symbols)
-    with warehouse.connect() as conn:
-        earliest = splits.earliest_needed(conn, start)
-    _, error = splits.refresh_splits(warehouse.connect, fetch, symbols, earliest, as_of)
-    with warehouse.connect() as conn:
-        refetch = splits.histories_to_refetch(conn, symbols, as_of)
-        _delete_in(conn, "raw.prices_daily", refetch, "price_date < :start", {"start": start})
-        _delete_in(conn, "raw.market_data_cache", refetch)
-    if hasattr(provider, "refresh"):
-        provider.refresh = set(refetch)
-    return refetch, error
+                                              reference_errors["reference_error"], strict=True)),
+                      plan.summary() if plan is not None else None)
 
 
 def _fetch(call: Callable[[], Result], symbols: Sequence[str],

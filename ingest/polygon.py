@@ -4,6 +4,8 @@ Endpoints (:mod:`ingest.polygon_http` holds auth, rate limit, retries and paging
 
     GET {base}/v2/aggs/ticker/{ticker}/range/1/day/{from}/{to}
         ?adjusted=true&sort=asc&limit=50000                  (one symbol, a range)
+    GET {base}/v2/aggs/grouped/locale/us/market/stocks/{date}?adjusted=true
+                                                          (every stock, one session)
     GET {base}/v3/reference/splits?execution_date.gte=..     (:mod:`ingest.polygon_splits`)
 
 Result fields map as ``o,h,l,c,v,vw,n`` → ``open, high, low, close, volume, vwap,
@@ -80,6 +82,27 @@ class PolygonProvider(PolygonHttp):
     """
 
     name = "polygon"
+
+    def grouped_daily(self, day: dt.date, symbols: Iterable[str], *,
+                      priority: Priority | None = None) -> pd.DataFrame:
+        """Bars of every stock/ETF in ``symbols`` on session ``day``: one request.
+
+        ``GET /v2/aggs/grouped/locale/us/market/stocks/{day}?adjusted=true`` answers the
+        whole US market (``T`` = ticker); rows of other tickers are dropped. A symbol
+        without a row had no bar that session. Raises :class:`SymbolFetchError`.
+        """
+        wanted = set(symbols)
+        url = f"{self.base_url}/v2/aggs/grouped/locale/us/market/stocks/{day.isoformat()}"
+        by_ticker: dict[str, list[dict]] = {}
+        for payload in self.pages(url, {"adjusted": "true"}, priority,
+                                  not_found=f"no grouped bars for {day}"):
+            for result in payload.get("results") or []:
+                if result.get("T") in wanted:
+                    by_ticker.setdefault(result["T"], []).append(result)
+        frames = [results_to_frame(t, rows, day, day) for t, rows in sorted(by_ticker.items())]
+        frames = [frame for frame in frames if not frame.empty]
+        return (pd.concat(frames, ignore_index=True) if frames
+                else pd.DataFrame(columns=BAR_COLUMNS))
 
     def splits(self, start: dt.date, end: dt.date, *,
                priority: Priority | None = None) -> pd.DataFrame:

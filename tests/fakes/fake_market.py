@@ -50,6 +50,7 @@ class FakeMarket:
     splits: list[FakeSplit] = field(default_factory=list)
     missing: set[tuple[str, dt.date]] = field(default_factory=set)
     revised: dict[tuple[str, dt.date], float] = field(default_factory=dict)
+    universe: set[str] = field(default_factory=set)  # tickers of the grouped daily bars
 
     def add_split(self, ticker: str, execution_date: dt.date, split_from: float = 1,
                   split_to: float = 2) -> FakeSplit:

@@ -1,8 +1,9 @@
 """A loopback HTTP server that speaks Polygon.io's daily-aggregates wire format.
 
-``GET /v3/reference/splits`` answers the splits of :attr:`FakePolygon.market`
-(``{"results": [{"execution_date", "id", "split_from", "split_to", "ticker"}],
-"status": "OK", "request_id", "next_url"?}``, as in Polygon's client test fixtures).
+``GET /v3/reference/splits`` and ``GET /v2/aggs/grouped/locale/us/market/stocks/{date}``
+are served by :mod:`tests.fakes.polygon_routes`. With ``limit=(n, window)`` the server
+answers 429 to a request when n requests were already accepted in the last ``window``
+seconds (Polygon's free tier: 5 per rolling 60 s; tests scale the window down).
 ``GET /v2/aggs/ticker/{ticker}/range/1/day/{from}/{to}`` answers like Polygon::
 
     {"ticker": "AAPL", "queryCount": 63, "resultsCount": 50, "adjusted": true,
@@ -36,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.fake_market import FakeMarket, synthetic_bars
+from tests.fakes.polygon_routes import over_limit, reference_body
 from tests.fakes.polygon_wire import (
     Fault,
     FaultKind,
@@ -59,6 +61,7 @@ class FakePolygon:
     market: FakeMarket = field(default_factory=FakeMarket)  # splits, today, gaps
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     log: list[RequestRecord] = field(default_factory=list)
+    limit: tuple[int, float] | None = None  # strict: at most n requests per window (s)
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -182,8 +185,16 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             fake.log.append(record)
         request_id = uuid.uuid4().hex
-        if parts.path.rstrip("/") == "/v3/reference/splits" and authorised:
-            self._serve_splits(query, record, request_id)
+        if authorised and fake.limit is not None and over_limit(fake, record):
+            record.status = 429
+            self._send(429, {"status": "ERROR", "request_id": request_id, "error":
+                             "You've exceeded the maximum requests per minute"},
+                       {"Retry-After": f"{fake.limit[1]:g}"})
+            return
+        body = reference_body(fake, parts.path, query, request_id) if authorised else None
+        if body is not None:
+            record.status = 200
+            self._send(200, body)
             return
         if ticker is None:
             record.status = 404
@@ -217,30 +228,6 @@ class _Handler(BaseHTTPRequestHandler):
         if offset + fake.page_size < len(results):
             body["next_url"] = (f"{fake.base_url}{parts.path}"
                                 f"?cursor={encode_cursor(offset + fake.page_size)}")
-        record.status = 200
-        self._send(200, body)
-
-    def _serve_splits(self, query: dict[str, list[str]], record: RequestRecord,
-                      request_id: str) -> None:
-        """``/v3/reference/splits``: ticker and execution_date.gte/lte filters, paged."""
-        fake = self.fake
-
-        def day(name: str) -> dt.date | None:
-            return dt.date.fromisoformat(query[name][0]) if name in query else None
-
-        rows = fake.market.splits_between(query.get("ticker", [None])[0],
-                                          day("execution_date.gte"), day("execution_date.lte"))
-        if query.get("order", ["asc"])[0] == "desc":
-            rows.reverse()
-        limit = int(query.get("limit", ["10"])[0])
-        offset = decode_cursor(query["cursor"][0]) if "cursor" in query else 0
-        body: dict = {"results": rows[offset:offset + limit], "status": "OK",
-                      "request_id": request_id}
-        if offset + limit < len(rows):
-            kept = {k: v[0] for k, v in query.items() if k not in ("cursor", "apiKey")}
-            body["next_url"] = (f"{fake.base_url}/v3/reference/splits?"
-                                + "&".join(f"{k}={v}" for k, v in kept.items())
-                                + f"&cursor={encode_cursor(offset + limit)}")
         record.status = 200
         self._send(200, body)
 
