@@ -173,12 +173,13 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
         {"priority": priority} if isinstance(provider, CachedPriceProvider) else {})
     rate = settings.polygon_requests_per_minute
     try:
-        plan = plan_for(warehouse, provider, scope, rate)
+        grouped = settings.polygon_grouped_daily
+        plan = plan_for(warehouse, provider, scope, rate, grouped=grouped)
         refetch, split_error = prepare_splits(warehouse, provider, stock_symbols, start,
                                               as_of, priority)
         if refetch and plan is not None:  # a new split: those histories come again whole
             plan = plan_for(warehouse, provider, scope, rate,
-                            split_requests=plan.split_requests)
+                            split_requests=plan.split_requests, grouped=grouped)
         if plan is not None and plan.grouped_sessions:
             prefetch_grouped(provider, plan, priority)  # type: ignore[arg-type]
         backfill = backfill_prices(

@@ -61,7 +61,7 @@ def load_scope(warehouse: Warehouse, settings: Settings, symbols: Iterable[str] 
 
 
 def plan_for(warehouse: Warehouse, provider: object, scope: LoadScope, rate: float, *,
-             split_requests: int | None = None) -> RequestPlan | None:
+             split_requests: int | None = None, grouped: bool = True) -> RequestPlan | None:
     """The request plan of ``provider`` for ``scope``; None for a provider without one
     (the synthetic generator makes no requests)."""
     if not isinstance(provider, CachedPriceProvider):
@@ -74,7 +74,7 @@ def plan_for(warehouse: Warehouse, provider: object, scope: LoadScope, rate: flo
                 due = splits.split_window(conn, sorted(scope.stocks), earliest, scope.as_of)
             split_requests = int(due is not None)
     needs = symbol_needs(provider, scope.valid, scope.start, scope.as_of)
-    return plan_requests(needs, rate, grouped=has_grouped(provider),
+    return plan_requests(needs, rate, grouped=grouped and has_grouped(provider),
                          split_requests=split_requests)
 
 
@@ -86,7 +86,8 @@ def plan_market_data(warehouse: Warehouse, settings: Settings,
     scope = load_scope(warehouse, settings, None, as_of)
     provider = make_price_provider(settings, warehouse)
     try:
-        return plan_for(warehouse, provider, scope, settings.polygon_requests_per_minute)
+        return plan_for(warehouse, provider, scope, settings.polygon_requests_per_minute,
+                        grouped=settings.polygon_grouped_daily)
     finally:
         if hasattr(provider, "close"):
             provider.close()
