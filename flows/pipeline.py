@@ -32,6 +32,7 @@ from flows.dispatch import (
 )
 from flows.plan import BatchContext, execute_plan
 from flows.progress import BatchReporter
+from ingest.backfill_progress import queue_progress
 from ingest.calendar import off_session_reason, today_in_new_york
 from ingest.config import Settings
 from ingest.rate_limit import Priority
@@ -94,6 +95,7 @@ def submit_portfolio_backfill(settings: Settings, portfolio_id: int,
     warehouse = get_warehouse(settings)
     run_id = create_batch_run(warehouse, "portfolio_backfill", portfolio_id=portfolio_id,
                               requested_by=requested_by)
+    queue_progress(warehouse, run_id, settings.market_data_provider, portfolio_id)
     api_url = prefect_api_url()
     if api_url:
         dispatch(warehouse, run_id, BACKFILL_DEPLOYMENT, api_url,

@@ -34,6 +34,7 @@ from ingest.calendar import off_session_reason, today_in_new_york
 from ingest.config import get_settings
 from ingest.rate_limit import Priority
 from ingest.warehouse import get_warehouse
+from ingest.warehouse.batch_runs import create_batch_run
 
 #: the separately scheduled flows, each a slice of the plan
 SLICES: dict[str, tuple[str, ...]] = {
@@ -81,6 +82,24 @@ def _run_slice(names: tuple[str, ...], as_of: dt.date | None,
                         reporter=reporter)
 
 
+def _skip_off_session(kind: str, as_of: dt.date | None,
+                      batch_run_id: str | None = None) -> dict[str, Any] | None:
+    """A recorded no-op when the run's day is not an XNYS session (weekend, holiday).
+
+    The day is ``as_of``, the pinned as-of date or today in New York; the no-op is the
+    run's ``app.batch_runs`` row set to ``skipped`` (a new row of ``kind`` for a
+    scheduled run). Half days are sessions: the flows run after their 13:00 close.
+    """
+    day = as_of or get_settings().as_of_date or today_in_new_york()
+    skip = off_session_reason(day)
+    if not skip:
+        return None
+    get_run_logger().info(skip)
+    warehouse = get_warehouse(get_settings())
+    BatchReporter(warehouse, batch_run_id or create_batch_run(warehouse, kind)).skipped(skip)
+    return {"skipped": True, "day": str(day)}
+
+
 @flow(name="market-data", retries=3, retry_delay_seconds=60)
 def market_data_flow(as_of: dt.date | None = None,
                      batch_run_id: str | None = None) -> dict[str, Any]:
@@ -89,18 +108,28 @@ def market_data_flow(as_of: dt.date | None = None,
     No constant flow timeout: the step's task timeout comes from the request plan made
     at the start (:meth:`flows.plan.Step.timeout`), which the free tier's rate can meet.
     """
+    skipped = _skip_off_session("market_data", as_of, batch_run_id)
+    if skipped is not None:
+        return {"timings": {}, **skipped}
     return _run_slice(SLICES["market-data"], as_of, batch_run_id)
 
 
 @flow(name="risk-metrics", retries=2, retry_delay_seconds=60, timeout_seconds=600)
 def risk_metrics_flow(as_of: dt.date | None = None) -> dict[str, Any]:
     """Stage-1 models, then betas, Greeks, risk metrics and VaR."""
+    skipped = _skip_off_session("risk_metrics", as_of)
+    if skipped is not None:
+        return {"timings": {}, **skipped}
     return _run_slice(SLICES["risk-metrics"], as_of)
 
 
 @flow(name="snapshots", retries=2, retry_delay_seconds=60, timeout_seconds=300)
-def snapshots_flow() -> dict[str, Any]:
-    """Stage-2 marts: snapshots, position values and the risk marts."""
+def snapshots_flow(as_of: dt.date | None = None) -> dict[str, Any]:
+    """Stage-2 marts: snapshots, position values and the risk marts (``as_of`` only
+    decides the off-session no-op; the marts follow the loaded sessions)."""
+    skipped = _skip_off_session("snapshots", as_of)
+    if skipped is not None:
+        return {"timings": {}, **skipped}
     return _run_slice(SLICES["snapshots"], None)
 
 
@@ -125,12 +154,9 @@ def daily_update(as_of: dt.date | None = None,
     ``batch_run_id``: the ``app.batch_runs`` row this run reports to (set when the API
     triggered the deployment); scheduled and manual runs leave it empty.
     """
-    day = as_of or get_settings().as_of_date or today_in_new_york()
-    skip = off_session_reason(day)
-    if skip:
-        get_run_logger().info(skip)
-        BatchReporter(get_warehouse(get_settings()), batch_run_id).skipped(skip)
-        return {"skipped": True, "day": str(day)}
+    skipped = _skip_off_session("daily_update", as_of, batch_run_id)
+    if skipped is not None:
+        return skipped
     delay = get_settings().flow_retry_delay_seconds
     reporter = _reporter("daily update", batch_run_id)
     report: dict[str, Any] = {"timings": {}}

@@ -42,7 +42,7 @@ from ingest import calendar, splits
 from ingest.backfill_progress import backfill_prices, record_symbol_error
 from ingest.config import Settings
 from ingest.grouped_bars import prefetch_grouped
-from ingest.market_cache import CachedPriceProvider
+from ingest.market_cache import CachedPriceProvider, utc_now
 from ingest.market_plan import load_scope, plan_for, prepare_splits
 from ingest.providers import (
     BAR_COLUMNS,
@@ -55,6 +55,7 @@ from ingest.rate_limit import Priority
 from ingest.security_master import (
     stored_securities,
     with_reference,
+    with_updated_at,
 )
 from ingest.synthetic import SyntheticProvider
 from ingest.warehouse import Connection, Warehouse, in_list
@@ -158,7 +159,9 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
     reference = _fetch(lambda: reference_provider.reference_data(list(stock_symbols)),
                        list(stock_symbols), ReferenceResult)
     with warehouse.connect() as conn:
-        securities = with_reference(master, reference, stored_securities(conn, valid))
+        stored = stored_securities(conn, valid)
+        securities = with_updated_at(with_reference(master, reference, stored), stored,
+                                     utc_now())
         _replace_trading_days(conn, calendar.sessions(start, as_of))
         _delete_in(conn, "raw.securities", valid)
         conn.insert_df("raw.securities", securities)

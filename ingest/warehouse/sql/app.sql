@@ -74,7 +74,7 @@ create table if not exists app.historical_backfill_progress (
     total_symbols integer not null default 0,
     processed_symbols integer not null default 0,
     failed_symbols integer not null default 0,
-    status varchar not null,               -- running | completed | failed
+    status varchar not null,               -- pending | processing | completed | failed
     started_at timestamp not null default current_timestamp,
     updated_at timestamp not null default current_timestamp,
     completed_at timestamp,
@@ -114,3 +114,8 @@ create table if not exists app.position_events (
     recorded_at timestamp not null default current_timestamp,
     primary key (position_id, event_type, execution_date)
 );
+
+-- The portfolio whose upload started the backfill (NULL for a scheduled run) and when
+-- the row was first written (pending, before the run started).
+alter table app.historical_backfill_progress add column if not exists portfolio_id bigint;
+alter table app.historical_backfill_progress add column if not exists created_at timestamp;
