@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.schemas.book_risk import EXAMPLES
 from python_models.conventions import FACTORS
 
 STRESS_CONVENTIONS = {
@@ -56,6 +57,8 @@ class StressRequest(BaseModel):
 
 
 class StressReport(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLES["stress"]]})
+
     portfolio_id: int
     as_of: dt.date = Field(description="as-of date of the risk run whose inputs are used")
     vol_shift: float
@@ -69,6 +72,8 @@ class StressReport(BaseModel):
 
 
 class ScenarioLibrary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLES["scenarios"]]})
+
     portfolio_id: int
     as_of: dt.date
     scenarios: list[dict[str, Any]] = Field(
