@@ -22,8 +22,8 @@ STRESS_CONVENTIONS = {
     "stocks": "P&L = exposure x r (linear)",
     "options": "full Black-Scholes revaluation, instantaneous (same T and r): "
                "q x 100 x [BS(S (1 + r), sigma + vol_shift) - BS(S, sigma)], sigma floored "
-               "at 0.01; at expiry the intrinsic value; without a volatility: delta-adjusted "
-               "exposure x r ('delta_fallback')",
+               "at 1e-4 (the sigma -> 0+ limit); at expiry the intrinsic value; without a "
+               "volatility: delta-adjusted exposure x r ('delta_fallback')",
     "vol_shift": "absolute change of annualised volatility, decimal (0.10 = +10 vol points)",
     "pnl": "dollars, positive = gain; pnl_fraction = P&L / equity",
     "excluded": "positions without a factor model or a price: NULL P&L, counted in "
