@@ -72,7 +72,8 @@ def test_the_project_is_parsed_once_per_warehouse_until_a_file_changes(tmp_path)
     assert parsed is not None
     assert dbt_runner._parsed_manifest(common, dbt_runner.dbt_env(first)) is parsed
     other = dbt_runner._parsed_manifest(common, dbt_runner.dbt_env(second))
-    assert other is not None and other is not parsed
+    assert other is not None
+    assert other is not parsed
     assert dbt_runner._parsed_manifest(common, dbt_runner.dbt_env(second)) is other
 
     model = REPO_ROOT / "dbt_project/models/marts/core/dim_positions.sql"
@@ -80,6 +81,7 @@ def test_the_project_is_parsed_once_per_warehouse_until_a_file_changes(tmp_path)
     try:
         os.utime(model, (times.st_atime, times.st_mtime + 3600))
         again = dbt_runner._parsed_manifest(common, dbt_runner.dbt_env(second))
-        assert again is not None and again is not other
+        assert again is not None
+        assert again is not other
     finally:
         os.utime(model, (times.st_atime, times.st_mtime))
