@@ -94,7 +94,8 @@ def upload_portfolio(
         ge=1, description="one of your portfolios; default: your portfolio")] = None,
     prices_split_adjusted: Annotated[bool, Form(
         description="the file's entry prices are already split-adjusted (default: as "
-                    "traded on the entry date; adjusted by the splits since)")] = False,
+                    "traded on the entry date; adjusted by the splits since)",
+        examples=[False])] = False,
 ) -> dict:
     """Validate the whole file; on any problem answer 422 with every problem (row,
     column, message) and write nothing. Otherwise replace the book in one transaction
