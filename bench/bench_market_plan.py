@@ -6,7 +6,8 @@ of the market-data step (:mod:`flows.plan`) run against the loopback fake Polygo
 (grouped daily bars, splits, a strict rolling limit answering 429), once with the
 planner (``polygon_grouped_daily=True``) and once per symbol only. Time is scaled:
 the client's rate is ``--rate`` requests per minute (default 5000, i.e. Polygon's free
-tier of 5 per minute × 1000) and the fake enforces 5 per (60 / scale) s. Printed per run:
+tier of 5 per minute × 1000) and the fake enforces 5 per 0.6 × (60 / scale) s (the
+client at 60 % of that, for arrival jitter). Printed per run:
 requests made (the fake's log), the plan's figure, wall seconds, and
 ``free_tier_minutes`` = (requests − 1) × 12 s / 60, the time those requests take at 5
 per minute. DuckDB in a temporary directory.
@@ -58,7 +59,8 @@ def load_book(warehouse: Warehouse, book: str, big: int) -> None:
 
 
 def run(book: str, grouped: bool, rate: float, big: int, directory: Path) -> dict:
-    window = 60.0 * FREE_TIER_PER_MINUTE / rate * 1.05  # the fake's scaled rolling minute
+    # the fake's scaled rolling minute, the client at 60 % of its limit (arrival jitter)
+    window = 60.0 * FREE_TIER_PER_MINUTE / rate * 0.6
     with FakePolygon(limit=(5, window)) as fake:
         settings = Settings(environment="test", data_dir=directory,
                             database_url=f"duckdb:///{directory / 'bench.duckdb'}",

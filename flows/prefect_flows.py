@@ -133,6 +133,20 @@ def snapshots_flow(as_of: dt.date | None = None) -> dict[str, Any]:
     return _run_slice(SLICES["snapshots"], None)
 
 
+@flow(name="cache-warming", retries=1, retry_delay_seconds=300)
+def cache_warming_flow(as_of: dt.date | None = None) -> dict[str, Any]:
+    """Off-peak: refresh reference data past its TTL and verify the recent bars.
+
+    The market-data step at ``backfill`` priority (below uploads and the scheduled batch
+    sharing the rate): sector, industry and short interest older than the TTL are
+    fetched again, and a bar stored before its session's close was final is refetched.
+    """
+    skipped = _skip_off_session("cache_warming", as_of)
+    if skipped is not None:
+        return {"timings": {}, **skipped}
+    return _run_slice(SLICES["market-data"], as_of, priority="backfill")
+
+
 def _on_crash(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]) -> None:
     """State hook (crashed / cancelled): the flow body never got to record the end."""
     batch_run_id = (flow_run.parameters or {}).get("batch_run_id")
