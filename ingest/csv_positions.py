@@ -10,10 +10,10 @@ column   rule
 ======== ================================================================================
 ticker   stock/ETF ticker or OCC option symbol (see :mod:`ingest.occ`); options are
          stored in the compact OCC form
-quantity signed decimal number (shares or contracts), finite, non-zero; options need
-         whole contracts
-entry_   decimal number > 0, finite (per share; options: premium per share)
-price
+quantity signed decimal number (shares or contracts), non-zero, within the bounds of
+         :mod:`ingest.magnitudes`; options need whole contracts
+entry_   decimal number > 0 (per share; options: premium per share), within the bounds of
+price    :mod:`ingest.magnitudes`
 entry_   ISO ``YYYY-MM-DD``, a real date, from 1970-01-01 to ``today``; not after the
 date     option's expiry
 tags     comma-separated; each trimmed, 1–50 ASCII letters/digits/space/``-_.``, not
@@ -59,6 +59,7 @@ from ingest.csv_problems import (
     problem_dicts,
 )
 from ingest.csv_reading import decode, map_header, read_records, text_frame
+from ingest.magnitudes import MAX_ABS_QUANTITY, MAX_PRICE, MIN_ABS_QUANTITY, MIN_PRICE
 from ingest.occ import OccSymbol, SymbolError, parse_symbol
 from ingest.tags import MAX_TAGS_PER_POSITION, tag_name_problems
 
@@ -195,7 +196,11 @@ def _quantities(text: pd.Series, checks: Checks) -> pd.Series:
     """Signed quantities; zero is refused (NaN where a problem was reported)."""
     values = _numbers(text, "quantity", checks)
     zero = checks.flag(text, values == 0, "quantity", "quantity must not be zero")
-    return values.where(~zero)
+    size = values.abs()
+    bounds = checks.flag(text, (size < MIN_ABS_QUANTITY) & ~zero | (size > MAX_ABS_QUANTITY),
+                         "quantity", f"quantity {{value}} is out of bounds: |quantity| must be "
+                                     f"between {MIN_ABS_QUANTITY:g} and {MAX_ABS_QUANTITY:g}")
+    return values.where(~(zero | bounds))
 
 
 def _prices(text: pd.Series, checks: Checks) -> pd.Series:
@@ -204,7 +209,10 @@ def _prices(text: pd.Series, checks: Checks) -> pd.Series:
     negative = checks.flag(text, values < 0, "entry_price",
                            "entry_price must be positive, got {value}")
     zero = checks.flag(text, values == 0, "entry_price", "entry_price must be greater than zero")
-    return values.where(~(negative | zero))
+    bounds = checks.flag(text, (values > 0) & (values < MIN_PRICE) | (values > MAX_PRICE),
+                         "entry_price", f"entry_price {{value}} is out of bounds: it must be "
+                                        f"between {MIN_PRICE:g} and {MAX_PRICE:g} dollars")
+    return values.where(~(negative | zero | bounds))
 
 
 def _dates(text: pd.Series, today: dt.date, checks: Checks) -> pd.Series:

@@ -26,6 +26,7 @@ from ingest.csv_positions import (
     CsvValidationError,
     problem_dicts,
 )
+from ingest.magnitudes import MAX_EQUITY, MIN_EQUITY
 from ingest.upload import DEFAULT_PORTFOLIO_NAME, upload_positions_csv, upload_today
 from ingest.warehouse.data_version import bump_user, write_lock
 
@@ -87,7 +88,7 @@ def upload_portfolio(
                   "AAPL,320,236.48,2026-09-16,\"tech,core\"\n"
                   "AAPL261218C00250000,10,12.5,2026-10-01,hedge\n"])],
     equity: Annotated[float | None, Form(
-        gt=0, allow_inf_nan=False,
+        ge=MIN_EQUITY, le=MAX_EQUITY, allow_inf_nan=False,
         description="portfolio equity in dollars; default: gross market value of the "
                     "first snapshot day", examples=[3000000])] = None,
     portfolio_id: Annotated[int | None, Query(

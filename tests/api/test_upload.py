@@ -64,6 +64,27 @@ def test_missing_file_and_bad_equity_are_422(fresh_env):
     assert _counts(env)["app.positions"] == 0
 
 
+def test_extreme_magnitudes_are_422_naming_row_and_column_and_write_nothing(fresh_env):
+    env = fresh_env
+    before = _counts(env)
+    data = (b"ticker,quantity,entry_price,entry_date,tags\n"
+            b"AAPL,1e308,150,2026-01-05,\n"        # row 1: finite but huge quantity
+            b"MSFT,10,1e-320,2026-01-05,\n"        # row 2: subnormal price
+            b"GOOG,inf,150,2026-01-05,\n"          # row 3: infinite quantity
+            b"AMZN,10,nan,2026-01-05,\n")          # row 4: NaN price
+    response = env.client.post(UPLOAD, headers=env.headers("demo_user_1"),
+                               files={"file": ("big.csv", data, "text/csv")})
+    error = error_of(response, 422, "invalid_csv")
+    assert [(p["row"], p["column"]) for p in error["details"]] == [
+        (1, "quantity"), (2, "entry_price"), (3, "quantity"), (4, "entry_price")]
+    good = (DEMO_DATA / "demo_user_2.csv").read_bytes()
+    error = error_of(env.client.post(UPLOAD, headers=env.headers("demo_user_1"),
+                                     data={"equity": "1e14"},
+                                     files={"file": ("b.csv", good, "text/csv")}), 422)
+    assert error["details"][0]["loc"][-1] == "equity"
+    assert _counts(env) == before
+
+
 def test_upload_needs_a_token(fresh_env):
     response = fresh_env.client.post(
         UPLOAD, files={"file": ("b.csv", (DEMO_DATA / "demo_user_2.csv").read_bytes())})

@@ -191,6 +191,20 @@ def test_the_size_limit_is_inclusive():
         parse(data, max_bytes=len(data) - 1)
 
 
+def test_magnitude_bounds_are_inclusive_and_each_side_is_refused():
+    # the bounds of ingest.magnitudes, written out: 1e-6 <= |q| <= 1e9, 1e-6 <= p <= 1e7
+    ok = parse(HEADER + "AAPL,1000000000,10000000,2024-01-15,\n"
+               "MSFT,-0.000001,0.000001,2024-01-15,\n")
+    assert [(r.quantity, r.entry_price) for r in ok] == [(1e9, 1e7), (-1e-6, 1e-6)]
+    problems = problems_of(HEADER + "AAPL,-1000000001,150,2024-01-15,\n"
+                           "MSFT,0.0000009,150,2024-01-15,\n"
+                           "GOOG,1,10000001,2024-01-15,\n"
+                           "AMZN,1,0.0000009,2024-01-15,\n")
+    assert [(p.row, p.column) for p in problems] == [
+        (1, "quantity"), (2, "quantity"), (3, "entry_price"), (4, "entry_price")]
+    assert all("out of bounds" in p.message for p in problems)
+
+
 def test_100_000_rows_are_too_many():
     data = (HEADER + "".join(f"S{i:05d},1,1,2024-01-15,\n" for i in range(100_000))).encode()
     assert len(data) < 5_000_000  # the row limit, not the size limit, refuses it
