@@ -38,8 +38,10 @@ class ApiError(Exception):
     """An error with its HTTP status, code, message and optional details."""
 
     def __init__(self, status_code: int, message: str, *, code: str | None = None,
-                 details: Any = None, headers: dict[str, str] | None = None):
+                 details: Any = None, headers: dict[str, str] | None = None,
+                 total: int | None = None):
         super().__init__(message)
+        self.total = total  # how many problems there are when details lists only some
         self.status_code = status_code
         self.code = code or CODES.get(status_code, "error")
         self.message = message
@@ -56,11 +58,14 @@ def unauthorized(message: str) -> ApiError:
 
 
 def error_response(status_code: int, code: str, message: str, details: Any = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    """The error envelope as a response."""
-    body = {"success": False,
-            "error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
-    return JSONResponse(body, status_code=status_code, headers=headers)
+                   headers: dict[str, str] | None = None,
+                   total: int | None = None) -> JSONResponse:
+    """The error envelope as a response (``total`` only when given)."""
+    error = {"code": code, "message": message, "details": jsonable_encoder(details)}
+    if total is not None:
+        error["total"] = total
+    return JSONResponse({"success": False, "error": error}, status_code=status_code,
+                        headers=headers)
 
 
 def _phrase(status_code: int) -> str:
@@ -73,7 +78,7 @@ def _phrase(status_code: int) -> str:
 async def _api_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
     return error_response(error.status_code, error.code, error.message, error.details,
-                          error.headers)
+                          error.headers, error.total)
 
 
 async def _http_exception(_: Request, error: Exception) -> JSONResponse:

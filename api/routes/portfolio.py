@@ -94,8 +94,9 @@ def upload_portfolio(
     portfolio_id: Annotated[int | None, Query(
         ge=1, description="one of your portfolios; default: your portfolio")] = None,
 ) -> dict:
-    """Validate the whole file; on any problem answer 422 with every problem (row,
-    column, message) and write nothing. Otherwise replace the book in one transaction
+    """Validate the whole file; on any problem answer 422 listing the first problems
+    (row, column, message; at most `csv_max_problems`, 200 by default) with their
+    `total` count, and write nothing. Otherwise replace the book in one transaction
     (positions matched by symbol and entry date keep their id and tags) and queue the
     backfill (prices, models, marts); poll `GET /batch-runs/{batch_run_id}`.
     """
@@ -111,13 +112,13 @@ def upload_portfolio(
         with write_lock(user.id):  # the book and the user's data version commit together
             result = upload_positions_csv(
                 warehouse, user_id=user.id, data=data, today=upload_today(settings),
-                equity=equity, portfolio_name=name,
+                equity=equity, portfolio_name=name, max_problems=settings.csv_max_problems,
                 in_transaction=lambda conn: bump_user(conn, user.id))
     except CsvTooLargeError as error:
         raise ApiError(413, str(error), details={"max_bytes": error.max_bytes}) from error
     except CsvValidationError as error:
         raise ApiError(422, str(error), code="invalid_csv",
-                       details=problem_dicts(error.problems)) from error
+                       details=problem_dicts(error.problems), total=error.total) from error
     run_id = batches.start_portfolio_backfill(settings, result.portfolio_id, user.id)
     return ok({"batch_run_id": run_id, "portfolio_id": result.portfolio_id,
                "upload_id": result.upload_id, "positions": len(result.position_ids),

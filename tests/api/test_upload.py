@@ -85,6 +85,23 @@ def test_extreme_magnitudes_are_422_naming_row_and_column_and_write_nothing(fres
     assert _counts(env) == before
 
 
+def test_a_file_with_thousands_of_problems_lists_the_first_200_and_counts_them(fresh_env):
+    env = fresh_env
+    rows = "".join(f"X{chr(65 + i // 26 % 26)}{chr(65 + i % 26)}{chr(65 + i // 676)},1,-1,"
+                   f"2099-01-01,=t\n" for i in range(2000))  # 3 problems per row
+    response = env.client.post(
+        UPLOAD, headers=env.headers("demo_user_1"),
+        files={"file": ("many.csv", b"ticker,quantity,entry_price,entry_date,tags\n"
+                        + rows.encode(), "text/csv")})
+    error = error_of(response, 422, "invalid_csv")
+    assert error["total"] == 6000
+    expected = [(row, column) for row in range(1, 68)
+                for column in ("entry_price", "entry_date", "tags")][:200]
+    assert [(p["row"], p["column"]) for p in error["details"]] == expected
+    assert len(response.content) < 100_000
+    assert _counts(env)["app.positions"] == 0
+
+
 def test_upload_needs_a_token(fresh_env):
     response = fresh_env.client.post(
         UPLOAD, files={"file": ("b.csv", (DEMO_DATA / "demo_user_2.csv").read_bytes())})
