@@ -13,7 +13,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ingest.warehouse import Warehouse
-from ingest.warehouse.batch_runs import merge_batch_run_details, update_batch_run
+from ingest.warehouse.batch_runs import (
+    claim_batch_run,
+    merge_batch_run_details,
+    update_batch_run,
+)
 
 Sink = Callable[[float, str], None]  # (fraction done, message)
 FAILED_MESSAGE = "failed; the previous marts are unchanged"
@@ -32,10 +36,15 @@ class BatchReporter:
         if self.batch_run_id:
             update_batch_run(self.warehouse, self.batch_run_id, **fields)
 
-    def started(self, message: str) -> None:
-        self._row(status="running", progress=0.0, message=message)
+    def started(self, message: str) -> bool:
+        """Mark the run running; False (and nothing reported) when its row already ended
+        (a newer upload superseded it while it was queued): the caller must not run it."""
+        if self.batch_run_id and not claim_batch_run(self.warehouse, self.batch_run_id):
+            return False
+        self._row(message=message)
         for sink in self.sinks:
             sink(0.0, message)
+        return True
 
     def progress(self, fraction: float, message: str) -> None:
         self._row(progress=fraction, message=message)

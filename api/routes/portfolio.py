@@ -77,7 +77,7 @@ def get_snapshots(
     "/upload", status_code=202, response_model=Envelope[UploadAccepted],
     summary="Replace your book with a positions CSV; starts its backfill",
     responses=responses(example_of(UploadAccepted),
-                        404, 413, status=202, description="Accepted: backfill queued"),
+                        404, 413, 429, status=202, description="Accepted: backfill queued"),
 )
 def upload_portfolio(
     user: CurrentUser, settings: SettingsDep, warehouse: WarehouseDep,
@@ -98,7 +98,9 @@ def upload_portfolio(
     (row, column, message; at most `csv_max_problems`, 200 by default) with their
     `total` count, and write nothing. Otherwise replace the book in one transaction
     (positions matched by symbol and entry date keep their id and tags) and queue the
-    backfill (prices, models, marts); poll `GET /batch-runs/{batch_run_id}`.
+    backfill (prices, models, marts); poll `GET /batch-runs/{batch_run_id}`. A newer
+    upload supersedes this backfill while it is still queued (it is then `skipped`);
+    429 with `Retry-After` when `batch_queue_limit` runs are already queued.
     """
     name = DEFAULT_PORTFOLIO_NAME
     target = portfolio_id or user.portfolio_id
@@ -107,6 +109,7 @@ def upload_portfolio(
                 not users.owned_portfolio(warehouse, user.id, portfolio_id):
             raise not_found(f"portfolio {portfolio_id} not found")
         name = users.portfolio_name(warehouse, target) or DEFAULT_PORTFOLIO_NAME
+    batches.ensure_queue_room(settings, warehouse, target)
     data = file.file.read(MAX_CSV_BYTES + 1)
     try:
         with write_lock(user.id):  # the book and the user's data version commit together

@@ -102,6 +102,34 @@ def test_a_file_with_thousands_of_problems_lists_the_first_200_and_counts_them(f
     assert _counts(env)["app.positions"] == 0
 
 
+def test_a_full_batch_queue_is_429_before_writing_but_a_users_own_run_is_replaced(
+        fresh_env, monkeypatch):
+    from flows import pipeline
+    from ingest.warehouse.batch_runs import create_batch_run
+
+    env = fresh_env
+    env.settings.batch_queue_limit = 1
+    monkeypatch.setattr(pipeline, "submit_portfolio_backfill",
+                        lambda settings, portfolio_id, requested_by=None: "run-new")
+    mine = env.rows("select id from app.portfolios where user_id = :u",
+                    {"u": env.users["demo_user_1"]})[0]["id"]
+    create_batch_run(env.warehouse, "portfolio_backfill", portfolio_id=mine + 1000)
+    before = _counts(env)
+    good = (DEMO_DATA / "demo_user_2.csv").read_bytes()
+    response = env.client.post(UPLOAD, headers=env.headers("demo_user_1"),
+                               files={"file": ("b.csv", good, "text/csv")})
+    error_of(response, 429, "batch_queue_full")
+    assert response.headers["Retry-After"] == "30"
+    error_of(env.client.post("/api/v1/admin/daily-update",
+                             headers=env.headers("demo_admin")), 429, "batch_queue_full")
+    assert _counts(env) == before
+    with env.warehouse.connect() as conn:  # the queued run is now demo_user_1's own
+        conn.execute("update app.batch_runs set portfolio_id = :p", {"p": mine})
+    accepted = ok_data(env.client.post(UPLOAD, headers=env.headers("demo_user_1"),
+                                       files={"file": ("b.csv", good, "text/csv")}), 202)
+    assert accepted["batch_run_id"] == "run-new"
+
+
 def test_upload_needs_a_token(fresh_env):
     response = fresh_env.client.post(
         UPLOAD, files={"file": ("b.csv", (DEMO_DATA / "demo_user_2.csv").read_bytes())})
