@@ -22,7 +22,14 @@ _DBT_LOCK = threading.Lock()
 
 
 class DbtError(RuntimeError):
-    """``dbt`` returned a failure (a model error or a failing data test)."""
+    """``dbt`` returned a failure (a model error or a failing data test).
+
+    ``built`` names the models dbt rebuilt before it stopped (they are live).
+    """
+
+    def __init__(self, message: str, built: Sequence[str] = ()):
+        super().__init__(message)
+        self.built = list(built)
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -75,7 +82,7 @@ def run_dbt(args: Sequence[str], settings: Settings) -> dbtRunnerResult:
             if settings.warehouse_kind == "duckdb":
                 _release_duckdb_file()
     if not result.success:
-        raise DbtError(f"dbt {' '.join(args)} failed: {_failures(result)}")
+        raise DbtError(f"dbt {' '.join(args)} failed: {_failures(result)}", _built(result))
     return result
 
 
@@ -90,6 +97,14 @@ def _release_duckdb_file() -> None:
         if DuckDBConnectionManager._ENV is not None:
             DuckDBConnectionManager._ENV.close()
             DuckDBConnectionManager._ENV = None
+
+
+def _built(result: dbtRunnerResult) -> list[str]:
+    """The models of the invocation that were built successfully."""
+    return sorted(
+        item.node.name for item in getattr(result.result, "results", []) or []
+        if str(getattr(item.node, "resource_type", "")) == "model"
+        and str(item.status) == "success")
 
 
 def _failures(result: dbtRunnerResult) -> str:

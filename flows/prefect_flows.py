@@ -2,7 +2,8 @@
 
 The flows only orchestrate the plan of :mod:`flows.plan`: each step runs as a Prefect task
 with the step's retry and timeout policy; a dbt failure raises and fails the flow, and
-because the marts are built last, a failed run leaves the previous marts in place.
+the run's message says exactly what a failed run published
+(:func:`flows.plan.failure_message`).
 
 Deployments (:mod:`flows.deployments`): the three scheduled flows run slices of the plan —
 ``market-data`` (the market-data step; 16:00 America/New_York, weekdays), ``risk-metrics``
@@ -136,8 +137,8 @@ def daily_update(as_of: dt.date | None = None,
         for sub_flow, arguments in ((market_data_flow, (as_of, batch_run_id)),
                                     (risk_metrics_flow, (as_of,)), (snapshots_flow, ())):
             _merge(report, sub_flow.with_options(retry_delay_seconds=delay)(*arguments))
-            last = SLICES[sub_flow.name][-1]
-            reporter.progress(progress_after(last), f"{last} done")
+            for name in SLICES[sub_flow.name]:
+                reporter.step_done(name, progress_after(name))
     except BaseException as error:
         reporter.failed(error)
         raise

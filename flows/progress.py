@@ -20,7 +20,23 @@ from ingest.warehouse.batch_runs import (
 )
 
 Sink = Callable[[float, str], None]  # (fraction done, message)
-FAILED_MESSAGE = "failed; the previous marts are unchanged"
+
+
+def held_out(report: dict[str, Any]) -> dict[str, str]:
+    """``{portfolio_id: reason}`` of the portfolios a run's pre-flight check held out."""
+    stage1 = report.get("dbt_stage1")
+    found = stage1.get("quarantined") if isinstance(stage1, dict) else None
+    return {str(key): str(value) for key, value in (found or {}).items()}
+
+
+def completed_message(report: dict[str, Any]) -> str:
+    """"completed", naming the portfolios held out of the marts when there are any."""
+    quarantined = held_out(report)
+    if not quarantined:
+        return "completed"
+    return (f"completed; the marts were published for every portfolio except "
+            f"{len(quarantined)} held out by the pre-flight check: "
+            f"{', '.join(sorted(quarantined, key=int))}")
 
 
 class BatchReporter:
@@ -31,6 +47,12 @@ class BatchReporter:
         self.warehouse = warehouse
         self.batch_run_id = batch_run_id
         self.sinks = tuple(sinks)
+        self.done: list[str] = []  # the plan steps finished, in order
+
+    def step_done(self, name: str, fraction: float) -> None:
+        """Step ``name`` of the plan finished; the run is ``fraction`` done."""
+        self.done.append(name)
+        self.progress(fraction, f"{name} done")
 
     def _row(self, **fields: Any) -> None:
         if self.batch_run_id:
@@ -54,11 +76,15 @@ class BatchReporter:
     def completed(self, report: dict[str, Any]) -> None:
         if self.batch_run_id:
             merge_batch_run_details(self.warehouse, self.batch_run_id, report,
-                                    status="completed", progress=1.0, message="completed")
+                                    status="completed", progress=1.0,
+                                    message=completed_message(report))
 
     def skipped(self, message: str) -> None:
         self._row(status="skipped", progress=1.0, message=message)
 
     def failed(self, error: BaseException | str) -> None:
+        """Record the failure; the message says exactly what this run published."""
+        from flows.plan import failure_message  # the plan imports this module
+
         text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-        self._row(status="failed", error=text, message=FAILED_MESSAGE)
+        self._row(status="failed", error=text, message=failure_message(self.done, error))

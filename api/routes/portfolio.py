@@ -27,6 +27,7 @@ from ingest.csv_positions import (
     problem_dicts,
 )
 from ingest.magnitudes import MAX_EQUITY, MIN_EQUITY
+from ingest.quarantine import quarantined
 from ingest.upload import DEFAULT_PORTFOLIO_NAME, upload_positions_csv, upload_today
 from ingest.warehouse.data_version import bump_user, write_lock
 
@@ -37,17 +38,23 @@ MAX_UPLOAD_BODY_BYTES = MAX_CSV_BYTES + 64 * 1024  # multipart framing + the equ
 
 @router.get("", response_model=Envelope[PortfolioSummary],
             summary="Latest snapshot: totals, exposures, P&L, counts by type",
-            responses=responses(SUMMARY_EXAMPLE, 404))
+            responses=responses(SUMMARY_EXAMPLE, 404, 409))
 def get_portfolio(portfolio_id: PortfolioId, warehouse: WarehouseDep) -> dict:
     """The latest snapshot of your portfolio (`marts.fct_portfolio_snapshots`).
 
     Counts by type are those of the positions valued on the as-of date; `price_sources`
     says where the as-of prices came from (`synthetic` for the demo). 404 when the
     portfolio has no snapshot yet (its backfill is still running: see
-    `GET /batch-runs/{id}`).
+    `GET /batch-runs/{id}`); 409 `portfolio_quarantined` when the batch's pre-flight
+    check held the book out of the marts (the message says which positions break which
+    bound; upload a corrected book).
     """
     summary = queries.portfolio_summary(warehouse, portfolio_id)
     if summary is None:
+        held = quarantined(warehouse, [portfolio_id])
+        if held:
+            raise ApiError(409, f"portfolio {portfolio_id} is held out of the batch: "
+                                f"{held[portfolio_id]}", code="portfolio_quarantined")
         raise ApiError(404, f"portfolio {portfolio_id} has no snapshot yet: its backfill "
                             "may still be running", code="no_snapshot")
     return ok(summary)

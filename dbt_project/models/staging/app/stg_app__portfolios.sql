@@ -6,6 +6,12 @@ source as (
 
 ),
 
+quarantine as (
+
+    select portfolio_id from {{ source('app', 'portfolio_quarantine') }}
+
+),
+
 renamed as (
 
     select
@@ -17,6 +23,7 @@ renamed as (
         updated_at
 
     from source
+    where id not in (select portfolio_id from quarantine)  -- held out: ingest/quarantine.py
 
 )
 

@@ -6,6 +6,12 @@ source as (
 
 ),
 
+quarantine as (
+
+    select portfolio_id from {{ source('app', 'portfolio_quarantine') }}
+
+),
+
 renamed as (
 
     select
@@ -19,6 +25,7 @@ renamed as (
         updated_at
 
     from source
+    where portfolio_id not in (select portfolio_id from quarantine)  -- held out: ingest/quarantine.py
 
 )
 
