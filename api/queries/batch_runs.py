@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ingest.occ import SymbolError, parse_symbol
+from api.queries.users import own_symbols
 from ingest.warehouse import Warehouse
 from ingest.warehouse.batch_runs import get_batch_run
-from python_models.conventions import FACTORS
 
 FAILURE_CODE = "batch_failed"
 
@@ -34,9 +33,6 @@ def visible_run(warehouse: Warehouse, run_id: str, *, user_id: int,
             "select provider, start_date, end_date, total_symbols, processed_symbols, "
             "failed_symbols, status, error_details from app.historical_backfill_progress "
             "where batch_run_id = :run_id", {"run_id": run_id})
-        symbols = own_symbols(conn.fetch_dicts(
-            "select distinct p.symbol from app.positions p inner join app.portfolios f "
-            "on f.id = p.portfolio_id where f.user_id = :user_id", {"user_id": user_id}))
     if not is_admin and run.get("requested_by") != user_id \
             and run.get("portfolio_id") not in owned:
         return None
@@ -47,22 +43,7 @@ def visible_run(warehouse: Warehouse, run_id: str, *, user_id: int,
             pass
     if is_admin:
         return {**run, "backfill": progress}
-    return _for_owner(run, progress, symbols, {str(p) for p in owned})
-
-
-def own_symbols(rows: list[dict[str, Any]]) -> set[str]:
-    """The symbols a user's run touches: positions, option underlyings, factor ETFs."""
-    symbols = set(FACTORS)
-    for row in rows:
-        symbol = str(row["symbol"])
-        symbols.add(symbol)
-        try:
-            occ = parse_symbol(symbol)[1]
-        except SymbolError:
-            continue
-        if occ is not None:
-            symbols.add(occ.root)
-    return symbols
+    return _for_owner(run, progress, own_symbols(warehouse, user_id), {str(p) for p in owned})
 
 
 def _for_owner(run: dict[str, Any], progress: dict[str, Any] | None, symbols: set[str],

@@ -25,7 +25,9 @@ renamed as (
         updated_at
 
     from source
-    where portfolio_id not in (select portfolio_id from quarantine)  -- held out: ingest/quarantine.py
+    where not exists (  -- held out by the pre-flight check: ingest/quarantine.py
+        select 1 from quarantine where quarantine.portfolio_id = source.portfolio_id
+    )
 
 )
 
