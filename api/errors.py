@@ -12,6 +12,7 @@ unreachable PostgreSQL server and a query on a mart that has not been built yet.
 from __future__ import annotations
 
 import logging
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -131,8 +132,11 @@ async def _missing_table(_: Request, error: Exception) -> JSONResponse:
 
 
 async def _unexpected(_: Request, error: Exception) -> JSONResponse:
-    log.error("unhandled error", exc_info=error)
-    return error_response(500, "internal_error", "internal server error")
+    reference = uuid.uuid4().hex[:16]  # quoted to the client, logged with the traceback
+    log.error("unhandled error (reference %s)", reference, exc_info=error)
+    return error_response(500, "internal_error",
+                          f"internal server error (reference {reference})",
+                          {"reference": reference})
 
 
 def install_error_handlers(app: FastAPI) -> None:
