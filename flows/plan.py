@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows import steps
+from flows.isolation import stage2_with_fallback
 from flows.progress import BatchReporter
 from ingest.config import Settings
 from ingest.warehouse import Warehouse
@@ -62,8 +63,8 @@ def _risk(ctx: BatchContext) -> dict[str, Any]:
     return steps.risk_step(ctx.warehouse, ctx.settings, ctx.as_of)
 
 
-def _dbt_stage2(ctx: BatchContext) -> None:
-    steps.dbt_stage2_step(ctx.settings)
+def _dbt_stage2(ctx: BatchContext) -> dict[str, Any] | None:
+    return stage2_with_fallback(ctx.settings, ctx.warehouse, ctx.as_of, ctx.batch_run_id)
 
 
 BATCH_PLAN: tuple[Step, ...] = (

@@ -23,10 +23,14 @@ Sink = Callable[[float, str], None]  # (fraction done, message)
 
 
 def held_out(report: dict[str, Any]) -> dict[str, str]:
-    """``{portfolio_id: reason}`` of the portfolios a run's pre-flight check held out."""
-    stage1 = report.get("dbt_stage1")
-    found = stage1.get("quarantined") if isinstance(stage1, dict) else None
-    return {str(key): str(value) for key, value in (found or {}).items()}
+    """``{portfolio_id: reason}`` of the portfolios a run held out (its pre-flight check,
+    then the fallback of a failed stage 2)."""
+    found: dict[str, str] = {}
+    for step in ("dbt_stage1", "dbt_stage2"):  # pre-flight check, then mart-check fallback
+        part = report.get(step)
+        held = part.get("quarantined") if isinstance(part, dict) else None
+        found.update({str(key): str(value) for key, value in (held or {}).items()})
+    return found
 
 
 def completed_message(report: dict[str, Any]) -> str:
@@ -35,7 +39,7 @@ def completed_message(report: dict[str, Any]) -> str:
     if not quarantined:
         return "completed"
     return (f"completed; the marts were published for every portfolio except "
-            f"{len(quarantined)} held out by the pre-flight check: "
+            f"{len(quarantined)} held out by the batch's checks: "
             f"{', '.join(sorted(quarantined, key=int))}")
 
 

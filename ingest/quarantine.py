@@ -56,6 +56,20 @@ def check_books(warehouse: Warehouse, batch_run_id: str | None = None) -> dict[i
     return reasons
 
 
+def hold_out(warehouse: Warehouse, reasons: dict[int, str],
+             batch_run_id: str | None = None) -> None:
+    """Add (or replace) quarantine rows: the batch's mart-check fallback
+    (:mod:`flows.isolation`); the next :func:`check_books` re-evaluates them."""
+    with warehouse.connect() as conn:
+        for portfolio_id, reason in reasons.items():
+            conn.execute("delete from app.portfolio_quarantine where portfolio_id = :p",
+                         {"p": portfolio_id})
+            conn.execute(
+                "insert into app.portfolio_quarantine (portfolio_id, reason, batch_run_id) "
+                "values (:p, :reason, :run)",
+                {"p": portfolio_id, "reason": reason, "run": batch_run_id})
+
+
 def quarantined(warehouse: Warehouse, portfolio_ids: list[int] | None = None,
                 ) -> dict[int, str]:
     """``{portfolio_id: reason}`` of the held-out portfolios (of ``portfolio_ids`` if given)."""

@@ -52,7 +52,8 @@ def _for_owner(run: dict[str, Any], progress: dict[str, Any] | None, symbols: se
     market = _part(details, "market_data")
     loaded = [s for s in market.get("symbols") or [] if s in symbols]
     errors = {s: e for s, e in (market.get("errors") or {}).items() if s in symbols}
-    quarantined = {p: r for p, r in _part(_part(details, "dbt_stage1"), "quarantined").items()
+    quarantined = {p: r for step in ("dbt_stage1", "dbt_stage2")
+                   for p, r in _part(_part(details, step), "quarantined").items()
                    if str(p) in owned}
     shown: dict[str, Any] = {"timings": details.get("timings", {})}
     if market:
@@ -64,7 +65,7 @@ def _for_owner(run: dict[str, Any], progress: dict[str, Any] | None, symbols: se
     message, error = run.get("message"), run.get("error")
     if run.get("status") == "completed":
         message = "completed" if not quarantined else (
-            "completed; your portfolio was held out of the marts by the pre-flight check "
+            "completed; your portfolio was held out of the marts by the batch's checks "
             "(see details.quarantined)")
     if error:
         error = f"{FAILURE_CODE}: the batch run failed (reference {run['id']})"

@@ -5,6 +5,11 @@ quantity the validator refuses (1e308: dbt's mart tests fail on the values it pr
 demo_user_1's backfill and the daily update must still complete and publish demo_user_1's
 marts; demo_user_2's portfolio is held out with a reason that its owner and the admin see,
 and demo_user_1 learns nothing of demo_user_2's book from the shared run.
+
+Before the daily update demo_admin uploads a book within every bound, and the risk step is
+made to write a negative volatility for that portfolio (a planted numerical fault: a mart
+test refuses it): stage 2 fails, its fallback holds that portfolio out and rebuilds, and
+the daily update still completes and publishes demo_user_1's marts.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.seed import seed_demo_users
-from flows import pipeline
+from flows import pipeline, steps
 from ingest.quarantine import check_books
 from ingest.upload import upload_positions_csv
 from ingest.warehouse import close_all_warehouses, get_warehouse
@@ -46,14 +51,27 @@ def world(request, tmp_path_factory):
                      "and symbol = 'NVDA'", {"p": bad.portfolio_id})
     backfill = pipeline.wait_for(pipeline.submit_portfolio_backfill(
         settings, good.portfolio_id, requested_by=users["demo_user_1"]), settings, 900)
-    daily = pipeline.wait_for(pipeline.submit_daily_update(
-        settings, requested_by=users["demo_admin"], today=AS_OF), settings, 900)
+    faulty = upload_positions_csv(warehouse, user_id=users["demo_admin"], data=GOOD,
+                                  today=AS_OF).portfolio_id
+    real_risk_step = steps.run_risk_step
+
+    def risk_step_with_a_fault(*args, **kwargs):
+        report = real_risk_step(*args, **kwargs)
+        with warehouse.connect() as conn:
+            conn.execute("update analytics.portfolio_risk_metrics set volatility = -1 "
+                         "where portfolio_id = :p", {"p": faulty})
+        return report
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(steps, "run_risk_step", risk_step_with_a_fault)
+        daily = pipeline.wait_for(pipeline.submit_daily_update(
+            settings, requested_by=users["demo_admin"], today=AS_OF), settings, 900)
     client = TestClient(create_app(settings))
     tokens = {name: client.post("/api/v1/auth/login", json={
         "username": name, "password": password}).json()["token"]
         for name, password in PASSWORDS.items()}
     yield {"settings": settings, "warehouse": warehouse, "good": good.portfolio_id,
-           "bad": bad.portfolio_id, "backfill": backfill, "daily": daily, "client": client,
+           "bad": bad.portfolio_id, "faulty": faulty, "backfill": backfill, "daily": daily, "client": client,
            "headers": {name: {"Authorization": f"Bearer {token}"}
                        for name, token in tokens.items()}}
     close_all_warehouses()
@@ -66,9 +84,11 @@ def _rows(world, sql: str) -> list[dict]:
 
 
 def test_the_other_books_backfill_and_the_daily_update_complete_and_publish(world):
-    for run in (world["backfill"], world["daily"]):
-        assert run["status"] == "completed", run
-        assert f"except 1 held out by the pre-flight check: {world['bad']}" in run["message"]
+    backfill, daily = world["backfill"], world["daily"]
+    assert backfill["status"] == daily["status"] == "completed", (backfill, daily)
+    assert f"except 1 held out by the batch's checks: {world['bad']}" in backfill["message"]
+    held = ", ".join(str(p) for p in sorted((world["bad"], world["faulty"])))
+    assert f"except 2 held out by the batch's checks: {held}" in daily["message"]
     published = _rows(world, "select distinct portfolio_id from marts.fct_portfolio_snapshots")
     assert [row["portfolio_id"] for row in published] == [world["good"]]
     # the as-of market value is Σ |quantity| × close, from the raw closes
@@ -83,10 +103,12 @@ def test_the_other_books_backfill_and_the_daily_update_complete_and_publish(worl
         {"portfolio_id": world["good"]}]
 
 
-def test_the_held_out_book_is_quarantined_with_its_reason(world):
-    (row,) = _rows(world, "select portfolio_id, reason from app.portfolio_quarantine")
-    assert row["portfolio_id"] == world["bad"]
-    assert "NVDA: quantity 1e+308" in row["reason"]
+def test_the_held_out_books_are_quarantined_with_their_reasons(world):
+    bad, faulty = _rows(world, "select portfolio_id, reason from app.portfolio_quarantine "
+                               "order by portfolio_id")
+    assert (bad["portfolio_id"], faulty["portfolio_id"]) == (world["bad"], world["faulty"])
+    assert "NVDA: quantity 1e+308" in bad["reason"]
+    assert "expression_is_true_fct_portfolio_risk_metrics" in faulty["reason"]
     client, headers = world["client"], world["headers"]
     response = client.get("/api/v1/portfolio", headers=headers["demo_user_2"])
     assert response.status_code == 409, response.text
@@ -118,5 +140,5 @@ def test_a_corrected_book_is_released_by_the_next_check(world):
     with world["warehouse"].connect() as conn:
         conn.execute("update app.positions set quantity = 10 where portfolio_id = :p "
                      "and symbol = 'NVDA'", {"p": world["bad"]})
-    assert check_books(world["warehouse"]) == {}
+    assert check_books(world["warehouse"]) == {}  # the fallback's verdict is re-tested
     assert _rows(world, "select * from app.portfolio_quarantine") == []
