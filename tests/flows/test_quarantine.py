@@ -71,7 +71,8 @@ def world(request, tmp_path_factory):
         "username": name, "password": password}).json()["token"]
         for name, password in PASSWORDS.items()}
     yield {"settings": settings, "warehouse": warehouse, "good": good.portfolio_id,
-           "bad": bad.portfolio_id, "faulty": faulty, "backfill": backfill, "daily": daily, "client": client,
+           "bad": bad.portfolio_id, "faulty": faulty, "backfill": backfill, "daily": daily,
+           "client": client,
            "headers": {name: {"Authorization": f"Bearer {token}"}
                        for name, token in tokens.items()}}
     close_all_warehouses()
