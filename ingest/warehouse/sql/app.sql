@@ -119,3 +119,13 @@ create table if not exists app.position_events (
 -- the row was first written (pending, before the run started).
 alter table app.historical_backfill_progress add column if not exists portfolio_id bigint;
 alter table app.historical_backfill_progress add column if not exists created_at timestamp;
+
+-- Portfolios held out of the batch (ingest/quarantine.py): rewritten by every run's pre-flight
+-- check; the staging models of positions and portfolios leave these portfolios out, so the
+-- other books' marts build and publish. A new upload that passes the check releases the book.
+create table if not exists app.portfolio_quarantine (
+    portfolio_id bigint primary key,
+    reason varchar not null,               -- for the owner: which rule, which positions
+    batch_run_id varchar,                  -- the run whose check quarantined it
+    quarantined_at timestamp not null default current_timestamp
+);
