@@ -24,7 +24,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api import API_PREFIX
 from api.cache import ResponseCache, ResponseCacheMiddleware
-from api.errors import BodySizeLimitMiddleware, install_error_handlers
+from api.errors import BodySizeLimitMiddleware, UnexpectedErrorMiddleware, install_error_handlers
+from api.http_methods import HeadAsGetMiddleware
 from api.live.hub import EventHub
 from api.live.sources import start_live_sources
 from api.request_state import start_listener, stop_listener
@@ -46,6 +47,7 @@ from api.routes import (
 )
 from api.schemas.common import Envelope, ok
 from api.security import LoginRateLimiter
+from api.security_headers import SecurityHeadersMiddleware, docs_csp
 from ingest.config import Settings, get_settings
 from ingest.warehouse import WarehouseBusyError, get_warehouse
 from ingest.warehouse.schema import ensure_schema
@@ -112,6 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_hub = EventHub()  # live events of /api/v1/ws (api/live)
     app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
                        settings=lambda: _settings_of(app))
+    app.add_middleware(HeadAsGetMiddleware)  # outer -> inner: headers, 500s, HEAD, cache
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,
@@ -135,13 +140,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=app.openapi_url or "", title="SigmaSight API — docs",
             swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
             swagger_css_url=f"{SWAGGER}/swagger-ui.css",
             swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
             swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
         )
+        page.headers["Content-Security-Policy"] = docs_csp(bytes(page.body).decode())
+        return page
 
     return app
 

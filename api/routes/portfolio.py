@@ -27,6 +27,7 @@ from ingest.csv_positions import (
     problem_dicts,
 )
 from ingest.upload import DEFAULT_PORTFOLIO_NAME, upload_positions_csv, upload_today
+from ingest.warehouse import ID_MAX
 from ingest.warehouse.data_version import bump_user, write_lock
 
 router = APIRouter(prefix="/portfolio", tags=["portfolio"])
@@ -91,7 +92,7 @@ def upload_portfolio(
         description="portfolio equity in dollars; default: gross market value of the "
                     "first snapshot day", examples=[3000000])] = None,
     portfolio_id: Annotated[int | None, Query(
-        ge=1, description="one of your portfolios; default: your portfolio")] = None,
+        ge=1, le=ID_MAX, description="one of your portfolios; default: your portfolio")] = None,
 ) -> dict:
     """Validate the whole file; on any problem answer 422 with every problem (row,
     column, message) and write nothing. Otherwise replace the book in one transaction

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import UtcDateTime
+
 
 class RunAccepted(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
@@ -31,7 +33,7 @@ class BatchRunPublic(BaseModel):
         "id": "3f2a0c9e8b7d4e1fa2b3c4d5e6f70812", "kind": "portfolio_backfill",
         "portfolio_id": 1, "requested_by": 1, "status": "running", "progress": 0.35,
         "message": "market_data done", "error": None, "details": None,
-        "created_at": "2026-11-20T21:05:00", "started_at": "2026-11-20T21:05:01",
+        "created_at": "2026-11-20T21:05:00Z", "started_at": "2026-11-20T21:05:01Z",
         "finished_at": None, "backfill": None,
     }]})
 
@@ -44,8 +46,8 @@ class BatchRunPublic(BaseModel):
     message: str | None
     error: str | None
     details: Any = Field(None, description="per-step timings and the market-data report")
-    created_at: dt.datetime | None
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: UtcDateTime | None
+    started_at: UtcDateTime | None
+    finished_at: UtcDateTime | None
     backfill: BackfillProgress | None = Field(
         None, description="per-symbol market-data progress, when the run recorded it")

@@ -8,15 +8,36 @@ FastAPI's own request validation errors included).
 ``POST /auth/login`` is the one exception: it answers the bare
 ``{"token", "expires_in", "portfolio_id"}`` (design §6: *non-auth* responses use the
 envelope).
+
+Two field types every schema uses (one home for each rule):
+
+- :data:`UtcDateTime` — every timestamp the API sends is timezone-aware UTC, RFC 3339
+  with an offset (``2026-11-20T21:05:00Z``). The warehouse stores naive UTC
+  ``timestamp`` values (docs/architecture.md), so a naive value is taken as UTC and an
+  aware one is converted to UTC.
+- :data:`DbId` — an id the client sends: ``1 .. ID_MAX`` (the bigint range of the id
+  columns, :mod:`ingest.warehouse.limits`); anything beyond answers 422 before a query.
 """
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+import datetime as dt
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ingest.warehouse.limits import ID_MAX
 
 T = TypeVar("T")
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """``value`` as an aware UTC datetime (naive values are UTC already)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(as_utc)]
+DbId = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 class Envelope(BaseModel, Generic[T]):
