@@ -46,6 +46,7 @@ from api.routes import (
     ws,
 )
 from api.schemas.common import Envelope, ok
+from api.secret_guard import LoopbackOnlyMiddleware, check_signing_secret
 from api.security import LoginRateLimiter
 from api.security_headers import SecurityHeadersMiddleware, docs_csp
 from ingest.config import Settings, get_settings
@@ -79,7 +80,9 @@ def _settings_of(app: FastAPI) -> Settings:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    warehouse = get_warehouse(_settings_of(app))
+    settings = _settings_of(app)
+    check_signing_secret(settings)  # refuses to start on the public development secret
+    warehouse = get_warehouse(settings)
     try:
         ensure_schema(warehouse)
     except WarehouseBusyError:
@@ -116,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        settings=lambda: _settings_of(app))
     app.add_middleware(HeadAsGetMiddleware)  # outer -> inner: headers, 500s, HEAD, cache
     app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(LoopbackOnlyMiddleware, settings=lambda: _settings_of(app))
     app.add_middleware(SecurityHeadersMiddleware, settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
