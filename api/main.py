@@ -22,7 +22,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import API_PREFIX
+from api import API_PREFIX, openapi_doc
 from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.errors import BodySizeLimitMiddleware, UnexpectedErrorMiddleware, install_error_handlers
 from api.http_methods import HeadAsGetMiddleware
@@ -104,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="SigmaSight API", version="1.0.0", description=DESCRIPTION,
         docs_url=None, redoc_url=None, openapi_url=f"{API_PREFIX}/openapi.json",
         lifespan=lifespan,
+        # no trailing-slash redirects: an empty path parameter (DELETE /tags/) answers 404,
+        # never a 307 onto the collection's path and a 405 there
+        redirect_slashes=False,
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
@@ -135,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return ok({"status": "ok"})
 
     app.include_router(api)
+    openapi_doc.install(app)  # the statuses middleware and framework answer, documented
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

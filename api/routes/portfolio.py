@@ -86,7 +86,8 @@ def upload_portfolio(
                     f"(`csvticker` accepted); at most {MAX_CSV_BYTES:,} bytes",
         examples=["ticker,quantity,entry_price,entry_date,tags\n"
                   "AAPL,320,236.48,2026-09-16,\"tech,core\"\n"
-                  "AAPL261218C00250000,10,12.5,2026-10-01,hedge\n"])],
+                  "AAPL261218C00250000,10,12.5,2026-10-01,hedge\n"],
+        json_schema_extra={"format": "binary"})],  # generated clients send a file
     equity: Annotated[float | None, Form(
         gt=0, allow_inf_nan=False,
         description="portfolio equity in dollars; default: gross market value of the "

@@ -85,6 +85,8 @@ _ERROR_EXAMPLES: dict[int, tuple[str, str, str, Any]] = {
     401: ("Missing, invalid or expired token", "unauthorized", "token has expired", None),
     403: ("Forbidden", "forbidden", "admin only", None),
     404: ("Not found (or not yours)", "not_found", "position 42 not found", None),
+    405: ("Method not allowed (`Allow` lists the path's methods)", "method_not_allowed",
+          "method not allowed on this endpoint", None),
     409: ("Conflict", "conflict", "a tag named 'tech' already exists", None),
     413: ("Body too large", "payload_too_large",
           "request body exceeds the limit of 5065536 bytes", None),

@@ -18,9 +18,8 @@ from api.security_headers import DEFAULT_CSP
 from ingest.warehouse import ID_MAX
 from tests.api.conftest import error_of, login, ok_data
 from tests.utils.live_server import serve
+from tests.utils.openapi import concrete
 
-SAMPLE_PATH_VALUES = {"position_id": "1", "tag_id": "1", "trade_id": "1", "run_id": "x",
-                      "symbol": "AAPL", "session_id": "0" * 32}
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY",
                     "referrer-policy": "no-referrer"}
@@ -37,15 +36,11 @@ def spec(duck):
     return duck.client.get("/api/v1/openapi.json").json()
 
 
-def _concrete(path: str) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: SAMPLE_PATH_VALUES[m.group(1)], path)
-
-
 def test_head_is_get_without_the_body_on_every_get_route(duck, spec):
     gets = [path for path, item in spec["paths"].items() if "get" in item]
     assert len(gets) >= 20
     for path in gets:
-        url = _concrete(path)
+        url = concrete(path)
         got = duck.get(url)
         head = duck.client.head(url, headers=duck.headers("demo_user_1"))
         assert head.status_code == got.status_code, (path, head.status_code, got.text[:200])
@@ -65,7 +60,7 @@ def test_405_lists_every_method_of_the_path(duck, spec):
         documented = {method.upper() for method in item}
         expected = sorted(documented | ({"HEAD"} if "GET" in documented else set()))
         for method in sorted(set(ALL_METHODS) - documented):
-            response = duck.client.request(method, _concrete(path),
+            response = duck.client.request(method, concrete(path),
                                            headers=duck.headers("demo_user_1"))
             error_of(response, 405, "method_not_allowed")
             assert response.headers["allow"] == ", ".join(expected), (method, path)

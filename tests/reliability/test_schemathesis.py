@@ -4,14 +4,16 @@ ASGI transport against the real app over the suite's built DuckDB warehouse,
 authenticated as demo_user_1. Every operation is fuzzed with positive and negative
 data except the two that start a batch (``POST /portfolio/upload``,
 ``POST /admin/daily-update``: the concurrency and bad-input tests exercise them).
-Checks: no 5xx, every response's content type and body match the schema of its
-status code. Examples per operation and mode are bounded (``MAX_EXAMPLES``).
+Checks: no 5xx, every status code is documented for its operation, every response's
+content type and body match the schema of its status code. Examples per operation and
+mode are bounded (``MAX_EXAMPLES``).
 
 Beside the generated cases, a fixed corpus goes to every parameter of every fuzzed
 operation (:data:`CORPUS`: Unicode digits, integers beyond the database's range,
-thousands of digits), each query parameter is also sent twice (valid then hostile, and
-the reverse: FastAPI reads the last one), and every numeric top-level field of each JSON
-body example gets huge values (:data:`HUGE_NUMBERS`). The same checks apply.
+thousands of digits; path parameters also empty or holding a slash), each query
+parameter is also sent twice (valid then hostile, and the reverse: FastAPI reads the
+last one), and every numeric top-level field of each JSON body example gets huge values
+(:data:`HUGE_NUMBERS`). The same checks apply.
 """
 
 from __future__ import annotations
@@ -25,21 +27,22 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from api.main import create_app
 from tests.conftest import WAREHOUSE_KINDS
 from tests.reliability.conftest import count
+from tests.utils.openapi import SAMPLE_PATH_VALUES, json_body_example
 
 MAX_EXAMPLES = 15
 CORPUS = ["²", "٣", "１２", "߂", "1²", str(2**63), str(2**127), "-" + str(2**127), "9" * 5000,
           "1e308", "0x10", " 1", "1_0"]
+PATH_CORPUS = ["", "a/b", "%00"]  # an empty segment (the client may drop it), a slash
 HUGE_NUMBERS = [2**63, 2**127, -(2**127), 10**400, 1e308, -1e308]
-SAMPLE_PATH_VALUES = {"position_id": "1", "tag_id": "1", "trade_id": "1", "run_id": "x",
-                      "symbol": "AAPL", "session_id": "0" * 32}
 SKIPPED = {("POST", "/api/v1/portfolio/upload"), ("POST", "/api/v1/admin/daily-update")}
 CHECKS = [schemathesis.checks.not_a_server_error, response_schema_conformance,
-          content_type_conformance]
+          content_type_conformance, status_code_conformance]
 
 
 def _fuzzer(operation, mode, token: str, failures: list[str]):
@@ -54,7 +57,7 @@ def _fuzzer(operation, mode, token: str, failures: list[str]):
         count("requests fuzzed (schemathesis)")
         try:
             response = case.call_and_validate(headers=headers, checks=CHECKS)
-        except Exception as error:  # noqa: BLE001 - collected, reported below
+        except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - reported below
             failures.append(f"{operation.method.upper()} {operation.path} "
                             f"[{mode.value}]: {str(error)[:600]}")
             return
@@ -79,22 +82,6 @@ def _valid_value(parameter: dict):
     return "1" if types & {"integer", "number"} else "x"
 
 
-def _body_example(spec: dict, operation: dict) -> tuple[object, dict] | None:
-    """(example, schema) of the JSON body of ``operation``, or None (no JSON body)."""
-    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
-    if content is None:
-        return None
-    schema = content["schema"]
-    ref = schema.get("$ref") or next((o["$ref"] for o in schema.get("anyOf", []) if "$ref" in o),
-                                     None)
-    target = spec["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
-    if target.get("examples"):
-        return target["examples"][0], target
-    properties = target.get("properties", {})
-    return {name: prop["examples"][0] for name, prop in properties.items()
-            if prop.get("examples")}, target
-
-
 def _numeric(schema: dict) -> bool:
     options = [schema, *schema.get("anyOf", [])]
     return any(o.get("type") in ("integer", "number")
@@ -104,7 +91,7 @@ def _numeric(schema: dict) -> bool:
 def _corpus_cases(operation, definition: dict, spec: dict):
     """The fixed hostile cases of one operation (see the module docstring)."""
     parameters = [p for p in definition.get("parameters", []) if p["in"] in ("query", "path")]
-    example = _body_example(spec, definition)
+    example = json_body_example(spec, definition)
     body = {} if example is None else {"body": example[0], "media_type": "application/json"}
     if definition.get("requestBody") and example is None:
         return
@@ -113,7 +100,9 @@ def _corpus_cases(operation, definition: dict, spec: dict):
     for parameter in parameters:
         name, place = parameter["name"], parameter["in"]
         values: list = list(CORPUS)
-        if place == "query":
+        if place == "path":
+            values += PATH_CORPUS
+        else:
             values += [[valid[name], hostile] for hostile in ("²", str(2**127))]
             values += [[hostile, valid[name]] for hostile in ("²", str(2**127))]
         for value in values:
@@ -139,7 +128,7 @@ def _send_corpus(operations, spec: dict, token: str, failures: list[str]) -> Non
             try:
                 case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
                                        checks=CHECKS)
-            except Exception as error:  # noqa: BLE001 - collected, reported below
+            except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - reported below
                 failures.append(f"{operation.method.upper()} {operation.path} [corpus "
                                 f"{case.path_parameters} {case.query} {str(case.body)[:80]}]: "
                                 f"{str(error)[:400]}")
