@@ -26,6 +26,7 @@ from api import API_PREFIX, openapi_doc
 from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.errors import BodySizeLimitMiddleware, UnexpectedErrorMiddleware, install_error_handlers
 from api.http_methods import HeadAsGetMiddleware
+from api.input_guard import NulGuardMiddleware
 from api.live.hub import EventHub
 from api.live.sources import start_live_sources
 from api.request_state import start_listener, stop_listener
@@ -120,7 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_hub = EventHub()  # live events of /api/v1/ws (api/live)
     app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
                        settings=lambda: _settings_of(app))
-    app.add_middleware(HeadAsGetMiddleware)  # outer -> inner: headers, 500s, HEAD, cache
+    app.add_middleware(NulGuardMiddleware)  # outer -> inner: headers, 500s, HEAD, NUL, cache
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(LoopbackOnlyMiddleware, settings=lambda: _settings_of(app))
     app.add_middleware(SecurityHeadersMiddleware, settings=lambda: _settings_of(app))

@@ -40,6 +40,7 @@ PRO_FORMA_CONVENTIONS = {
 
 class SessionCreate(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=100,
+                             pattern=r"^[^\x00-\x1f\x7f]*$",  # no control characters
                              description="default: 'what-if <UTC time>'")
     portfolio_id: DbId | None = Field(None, description="one of your portfolios; default: "
                                                         "yours")

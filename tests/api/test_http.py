@@ -176,3 +176,21 @@ def test_keep_alive_survives_an_unexpected_error(duck):
             assert connection.sock is socket_used  # the same connection answered
         finally:
             connection.close()
+
+
+def test_nul_characters_answer_4xx_not_500(env):
+    """PostgreSQL refuses NUL in text: such input must be refused before any query."""
+    headers = env.headers("demo_user_1")
+    requests = [("GET", "/api/v1/prices/%00", None), ("GET", "/api/v1/prices/A%00B", None),
+                ("GET", "/api/v1/batch-runs/%00", None),
+                ("GET", "/api/v1/positions?tags=%00", None),
+                ("GET", "/api/v1/positions?type=%00", None),
+                ("GET", "/api/v1/modeling/sessions/" + "0" * 32 + "%00", None),
+                ("POST", "/api/v1/tags", {"name": "a\u0000b"}),
+                ("POST", "/api/v1/modeling/sessions", {"name": "a\u0000b"}),
+                ("POST", "/api/v1/risk/stress", {"shocks": {"SP\u0000Y": -0.1}})]
+    for method, url, body in requests:
+        response = env.client.request(method, url, headers=headers, json=body)
+        assert response.status_code < 500, (method, url, response.text[:300])
+        if "%00" in url and "?" not in url:
+            error_of(response, 422, "validation_error")
