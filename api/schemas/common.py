@@ -22,6 +22,8 @@ Two field types every schema uses (one home for each rule):
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -29,6 +31,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from ingest.warehouse.limits import ID_MAX
 
 T = TypeVar("T")
+EXAMPLES_DIR = Path(__file__).parent / "examples"
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
@@ -64,6 +67,12 @@ class ErrorEnvelope(BaseModel):
 
     success: Literal[False] = False
     error: ErrorBody
+
+
+def recorded_examples(name: str) -> dict[str, Any]:
+    """Examples recorded from the demo book, ``api/schemas/examples/<name>.json`` (lists cut
+    to two rows, numbers to four significant digits, one convention per report)."""
+    return json.loads((EXAMPLES_DIR / f"{name}.json").read_text())
 
 
 def example_of(model: type[BaseModel]) -> Any:
