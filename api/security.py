@@ -38,6 +38,8 @@ BCRYPT_ROUNDS = 12
 LOGIN_MAX_FAILURES = 10  # per username, any address
 LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # per client address, any username
 LOGIN_WINDOW_SECONDS = 60.0
+PASSWORD_CHECK_SLOTS = 1  # concurrent bcrypt checks per process
+_PASSWORD_CHECKS = threading.BoundedSemaphore(PASSWORD_CHECK_SLOTS)
 
 
 # --- passwords -----------------------------------------------------------------------
@@ -53,11 +55,17 @@ def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
 
 
 def verify_password(password: str, password_hash: str) -> bool:
-    """True when ``password`` matches ``password_hash``; False for any malformed hash."""
-    try:
-        return _hasher(BCRYPT_ROUNDS).verify(password, password_hash)
-    except (PwdlibError, ValueError, TypeError):
-        return False
+    """True when ``password`` matches ``password_hash``; False for any malformed hash.
+
+    At most :data:`PASSWORD_CHECK_SLOTS` checks run at once per process (~0.25 s of CPU
+    each at cost 12): a burst of logins queues here instead of taking every core from
+    the requests being served.
+    """
+    with _PASSWORD_CHECKS:
+        try:
+            return _hasher(BCRYPT_ROUNDS).verify(password, password_hash)
+        except (PwdlibError, ValueError, TypeError):
+            return False
 
 
 @lru_cache(maxsize=1)
