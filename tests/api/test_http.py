@@ -10,11 +10,13 @@ import http.client
 import re
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.security_headers import DEFAULT_CSP
+from api.server import uvicorn_options
 from ingest.warehouse import ID_MAX
 from tests.api.conftest import error_of, login, ok_data
 from tests.utils.live_server import serve
@@ -195,3 +197,13 @@ def test_nul_characters_answer_4xx_not_500(env):
         assert response.status_code < 500, (method, url, response.text[:300])
         if ("%00" in url and "?" not in url) or body is not None:
             error_of(response, 422, "validation_error")
+
+
+def test_server_header_only_in_development_and_test(duck):
+    production = duck.settings.model_copy(update={"environment": "production",
+                                                  "jwt_secret": "p" * 48})
+    for settings, shown in ((duck.settings, True), (production, False)):
+        with serve(create_app(settings), **uvicorn_options(settings)) as base_url:
+            response = httpx.get(f"{base_url}/api/v1/health")
+        assert response.status_code == 200
+        assert ("server" in response.headers) is shown, settings.environment
