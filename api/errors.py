@@ -17,6 +17,7 @@ PostgreSQL server and a query on a mart that has not been built yet.
 from __future__ import annotations
 
 import logging
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -44,8 +45,10 @@ class ApiError(Exception):
     """An error with its HTTP status, code, message and optional details."""
 
     def __init__(self, status_code: int, message: str, *, code: str | None = None,
-                 details: Any = None, headers: dict[str, str] | None = None):
+                 details: Any = None, headers: dict[str, str] | None = None,
+                 total: int | None = None):
         super().__init__(message)
+        self.total = total  # how many problems there are when details lists only some
         self.status_code = status_code
         self.code = code or CODES.get(status_code, "error")
         self.message = message
@@ -62,11 +65,14 @@ def unauthorized(message: str) -> ApiError:
 
 
 def error_response(status_code: int, code: str, message: str, details: Any = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    """The error envelope as a response."""
-    body = {"success": False,
-            "error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
-    return JSONResponse(body, status_code=status_code, headers=headers)
+                   headers: dict[str, str] | None = None,
+                   total: int | None = None) -> JSONResponse:
+    """The error envelope as a response (``total`` only when given)."""
+    error = {"code": code, "message": message, "details": jsonable_encoder(details)}
+    if total is not None:
+        error["total"] = total
+    return JSONResponse({"success": False, "error": error}, status_code=status_code,
+                        headers=headers)
 
 
 def _phrase(status_code: int) -> str:
@@ -79,7 +85,7 @@ def _phrase(status_code: int) -> str:
 async def _api_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
     return error_response(error.status_code, error.code, error.message, error.details,
-                          error.headers)
+                          error.headers, error.total)
 
 
 async def _http_exception(request: Request, error: Exception) -> JSONResponse:
@@ -134,13 +140,15 @@ async def _missing_table(_: Request, error: Exception) -> JSONResponse:
                           "the warehouse has not been built yet (run the batch first)")
 
 
-def _internal_error(headers: dict[str, str] | None = None) -> JSONResponse:
-    return error_response(500, "internal_error", "internal server error", headers=headers)
+def _internal_error(error: Exception, headers: dict[str, str] | None = None) -> JSONResponse:
+    reference = uuid.uuid4().hex[:16]  # quoted to the client, logged with the traceback
+    log.error("unhandled error (reference %s)", reference, exc_info=error)
+    return error_response(500, "internal_error", f"internal server error (reference {reference})",
+                          {"reference": reference}, headers=headers)
 
 
 async def _unexpected(_: Request, error: Exception) -> JSONResponse:
-    log.error("unhandled error", exc_info=error)
-    return _internal_error({"Connection": "close"})  # the server drops the connection next
+    return _internal_error(error, {"Connection": "close"})  # the server drops the connection
 
 
 class UnexpectedErrorMiddleware:
@@ -167,8 +175,7 @@ class UnexpectedErrorMiddleware:
         except Exception as error:
             if started:
                 raise
-            log.error("unhandled error", exc_info=error)
-            await _internal_error()(scope, receive, send)
+            await _internal_error(error)(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

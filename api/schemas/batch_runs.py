@@ -45,9 +45,12 @@ class BatchRunPublic(BaseModel):
     progress: float = Field(description="0..1")
     message: str | None
     error: str | None
-    details: Any = Field(None, description="per-step timings and the market-data report")
+    details: Any = Field(None, description=(
+        "per-step timings, the market-data report and `quarantined` (portfolio id → reason "
+        "of the books held out); for a non-admin only their own symbols and portfolios"))
     created_at: UtcDateTime | None
     started_at: UtcDateTime | None
     finished_at: UtcDateTime | None
     backfill: BackfillProgress | None = Field(
-        None, description="per-symbol market-data progress, when the run recorded it")
+        None, description="per-symbol market-data progress, when the run recorded it; for a "
+                          "non-admin counted over their own symbols (and the factor ETFs)")

@@ -89,3 +89,13 @@ create table if not exists app.data_version (
     version bigint not null,
     updated_at timestamp not null default current_timestamp
 );
+
+-- Portfolios held out of the batch (ingest/quarantine.py): rewritten by every run's pre-flight
+-- check; the staging models of positions and portfolios leave these portfolios out, so the
+-- other books' marts build and publish. A new upload that passes the check releases the book.
+create table if not exists app.portfolio_quarantine (
+    portfolio_id bigint primary key,
+    reason varchar not null,               -- for the owner: which rule, which positions
+    batch_run_id varchar,                  -- the run whose check quarantined it
+    quarantined_at timestamp not null default current_timestamp
+);
