@@ -20,8 +20,8 @@ $(BIN)/.synced: pyproject.toml uv.lock
 
 venv: $(BIN)/.synced
 
-demo: $(BIN)/.synced  ## build the DuckDB warehouse with the demo book and serve the API
-	$(BIN)/python -m api.demo --serve
+demo: $(BIN)/.synced  ## build the DuckDB warehouse with the demo book and serve the API (loopback)
+	SIGMASIGHT_ENVIRONMENT=$${SIGMASIGHT_ENVIRONMENT:-development} $(BIN)/python -m api.demo --serve
 
 test: $(BIN)/.synced browser lint  ## lint, types, layers, then the whole test suite (DuckDB and PostgreSQL)
 	@mkdir -p $(PREFECT_HOME)

@@ -29,6 +29,7 @@ another's body. The cache is per process, LRU, bounded in entries and bytes.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -44,7 +45,7 @@ from api.errors import error_response
 from api.request_state import RequestState, current_state, remembered_state
 from api.security import TokenError, decode_access_token
 from ingest.config import Settings
-from ingest.warehouse import WarehouseBusyError, get_warehouse
+from ingest.warehouse import ID_MAX, WarehouseBusyError, get_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ MAX_ENTRIES = 4096
 MAX_BYTES = 128 * 1024 * 1024
 
 Key = tuple[int, Any, str, tuple[tuple[str, str], ...]]
+_CANONICAL_ID = re.compile(r"[1-9][0-9]{0,18}")  # ASCII digits only (not '²' or '٣')
 
 
 @dataclass(frozen=True)
@@ -125,13 +127,17 @@ def bearer_token(scope: Scope) -> str | None:
     return None
 
 
-def cache_key(scope: Scope, state: RequestState) -> Key:
-    """``(user id, portfolio id, path, other parameters by name)``."""
+def cache_key(scope: Scope, state: RequestState) -> Key | None:
+    """``(user id, portfolio id, path, other parameters by name)``, or None when the
+    ``portfolio_id`` parameter is not a valid id (the app validates it and answers 422:
+    nothing is parsed here that the app would refuse)."""
     items = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     portfolio: Any = state.user["portfolio_id"]
     explicit = [value for name, value in items if name == "portfolio_id"]
     if explicit:  # FastAPI reads the last one
-        portfolio = int(explicit[-1]) if explicit[-1].isdigit() else explicit[-1]
+        if not _CANONICAL_ID.fullmatch(explicit[-1]) or int(explicit[-1]) > ID_MAX:
+            return None
+        portfolio = int(explicit[-1])
     rest = tuple(sorted(((n, v) for n, v in items if n != "portfolio_id"),
                         key=lambda item: item[0]))  # stable: repeated names keep order
     return int(state.user["id"]), portfolio, scope["path"], rest
@@ -181,6 +187,9 @@ class ResponseCacheMiddleware:
             return
         scope.setdefault("state", {})[STATE_KEY] = (user_id, state)
         key = cache_key(scope, state)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
         entry = self.cache.get(key, state.versions)
         if entry is not None:
             await send({"type": "http.response.start", "status": 200,

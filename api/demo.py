@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 from api.batches import run_batch_now
+from api.secret_guard import InsecureSecretError, check_signing_secret
 from api.seed import seed_demo_users
+from api.server import uvicorn_options
 from ingest.config import REPO_ROOT, Settings, get_settings
 from ingest.upload import upload_positions_csv, upload_today
 from ingest.warehouse import Warehouse, get_warehouse
@@ -58,6 +60,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     settings = get_settings()
+    if args.serve:  # refuse before the build: the public secret is for loopback only
+        try:
+            check_signing_secret(settings, args.host)
+        except InsecureSecretError as error:
+            raise SystemExit(str(error)) from error
     summary = build_demo(settings)
     print(json.dumps(summary, indent=2, default=str))
     if summary["provider"] == "synthetic":
@@ -70,7 +77,8 @@ def main() -> None:
               f"http://{args.host}:{args.port}/api/v1/auth/login -H 'content-type: "
               "application/json' -d '{\"username\":\"demo_user_1\",\"password\":\"demo123\"}'\n"
               "Users: demo_user_1 / demo123, demo_user_2 / demo123, demo_admin / admin123")
-        uvicorn.run("api.main:app", host=args.host, port=args.port, log_level="info")
+        uvicorn.run("api.main:app", host=args.host, port=args.port, log_level="info",
+                    **uvicorn_options(settings))
 
 
 if __name__ == "__main__":

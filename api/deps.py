@@ -24,7 +24,7 @@ from api.errors import ApiError, not_found, unauthorized
 from api.queries import users
 from api.security import TokenError, decode_access_token
 from ingest.config import Settings, get_settings
-from ingest.warehouse import Warehouse, get_warehouse
+from ingest.warehouse import ID_MAX, Warehouse, get_warehouse
 
 __all__ = ["AdminUser", "CurrentUser", "PortfolioId", "SettingsDep", "User", "WarehouseDep",
            "get_settings"]
@@ -92,7 +92,7 @@ AdminUser = Annotated[User, Depends(admin_user)]
 def portfolio_id_dependency(
     user: CurrentUser, warehouse: WarehouseDep,
     portfolio_id: Annotated[int | None, Query(
-        description="one of your portfolios; default: your portfolio", ge=1)] = None,
+        description="one of your portfolios; default: your portfolio", ge=1, le=ID_MAX)] = None,
 ) -> int:
     if portfolio_id is None:
         if user.portfolio_id is None:

@@ -4,9 +4,14 @@ Routes raise :class:`ApiError` (or one of its helpers); Starlette's
 ``HTTPException`` (404 for unknown paths, 405, ...) and FastAPI's request validation
 errors are converted by the handlers registered in :func:`install_error_handlers`.
 Unexpected exceptions answer a generic 500 (the traceback goes to the log, never to
-the client). :class:`BodySizeLimitMiddleware` refuses oversized bodies (413)
-before the app reads them. A DuckDB file held by another process answers 503, and so do an
-unreachable PostgreSQL server and a query on a mart that has not been built yet.
+the client): :class:`UnexpectedErrorMiddleware` answers it without re-raising, so the
+keep-alive connection stays usable; should an exception escape it anyway (a response
+already started, or a failure in an outer middleware), Starlette's last-resort handler
+answers with ``Connection: close``, as the server then drops the connection. A 405 lists
+every method of the path in ``Allow`` (:func:`api.http_methods.allowed_methods`).
+:class:`BodySizeLimitMiddleware` refuses oversized bodies (413) before the app reads
+them. A DuckDB file held by another process answers 503, and so do an unreachable
+PostgreSQL server and a query on a mart that has not been built yet.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.http_methods import allowed_methods
 from ingest.warehouse import MissingTableError, WarehouseBusyError, WarehouseUnavailableError
 
 log = logging.getLogger(__name__)
@@ -82,17 +88,20 @@ async def _api_error(_: Request, error: Exception) -> JSONResponse:
                           error.headers, error.total)
 
 
-async def _http_exception(_: Request, error: Exception) -> JSONResponse:
+async def _http_exception(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     detail = error.detail
     message = detail if isinstance(detail, str) and detail else _phrase(error.status_code)
     details = None if isinstance(detail, str) else detail
     if error.status_code == 404 and detail == "Not Found":
         message = "no such endpoint"
+    headers = getattr(error, "headers", None)
     if error.status_code == 405:
         message = "method not allowed on this endpoint"
+        allow = allowed_methods(request.app.router.routes, request.scope["path"])
+        headers = {**(headers or {}), "Allow": ", ".join(allow)}
     return error_response(error.status_code, CODES.get(error.status_code, "error"), message,
-                          details, getattr(error, "headers", None))
+                          details, headers)
 
 
 def _validation_details(errors: Any) -> list[dict[str, Any]]:
@@ -131,12 +140,42 @@ async def _missing_table(_: Request, error: Exception) -> JSONResponse:
                           "the warehouse has not been built yet (run the batch first)")
 
 
-async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+def _internal_error(error: Exception, headers: dict[str, str] | None = None) -> JSONResponse:
     reference = uuid.uuid4().hex[:16]  # quoted to the client, logged with the traceback
     log.error("unhandled error (reference %s)", reference, exc_info=error)
-    return error_response(500, "internal_error",
-                          f"internal server error (reference {reference})",
-                          {"reference": reference})
+    return error_response(500, "internal_error", f"internal server error (reference {reference})",
+                          {"reference": reference}, headers=headers)
+
+
+async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+    return _internal_error(error, {"Connection": "close"})  # the server drops the connection
+
+
+class UnexpectedErrorMiddleware:
+    """Answer an unexpected exception with the generic 500 envelope, keeping the
+    connection: the exception is logged, not re-raised (only an exception after the
+    response started propagates: its body is cut, so the server closes the connection)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            if started:
+                raise
+            await _internal_error(error)(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -167,7 +206,8 @@ class BodySizeLimitMiddleware:
             return
         limit = self.limits.get(scope["path"].rstrip("/"), self.default_limit)
         declared = dict(scope.get("headers") or ()).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and declared.isdigit() and (
+                len(declared) > 18 or int(declared) > limit):  # no int() of 5000 digits
             response = error_response(413, "payload_too_large", self._message(limit),
                                       {"max_bytes": limit})
             await response(scope, receive, send)

@@ -22,9 +22,11 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import API_PREFIX
+from api import API_PREFIX, openapi_doc
 from api.cache import ResponseCache, ResponseCacheMiddleware
-from api.errors import BodySizeLimitMiddleware, install_error_handlers
+from api.errors import BodySizeLimitMiddleware, UnexpectedErrorMiddleware, install_error_handlers
+from api.http_methods import HeadAsGetMiddleware
+from api.input_guard import NulGuardMiddleware
 from api.live.hub import EventHub
 from api.live.sources import start_live_sources
 from api.request_state import start_listener, stop_listener
@@ -45,7 +47,9 @@ from api.routes import (
     ws,
 )
 from api.schemas.common import Envelope, ok
+from api.secret_guard import LoopbackOnlyMiddleware, check_signing_secret
 from api.security import LoginRateLimiter
+from api.security_headers import SecurityHeadersMiddleware, docs_csp
 from ingest.config import Settings, get_settings
 from ingest.warehouse import WarehouseBusyError, get_warehouse
 from ingest.warehouse.schema import ensure_schema
@@ -77,7 +81,9 @@ def _settings_of(app: FastAPI) -> Settings:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    warehouse = get_warehouse(_settings_of(app))
+    settings = _settings_of(app)
+    check_signing_secret(settings)  # refuses to start on the public development secret
+    warehouse = get_warehouse(settings)
     try:
         ensure_schema(warehouse)
     except WarehouseBusyError:
@@ -99,6 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="SigmaSight API", version="1.0.0", description=DESCRIPTION,
         docs_url=None, redoc_url=None, openapi_url=f"{API_PREFIX}/openapi.json",
         lifespan=lifespan,
+        # no trailing-slash redirects: an empty path parameter (DELETE /tags/) answers 404,
+        # never a 307 onto the collection's path and a 405 there
+        redirect_slashes=False,
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
@@ -112,6 +121,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_hub = EventHub()  # live events of /api/v1/ws (api/live)
     app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
                        settings=lambda: _settings_of(app))
+    app.add_middleware(NulGuardMiddleware)  # outer -> inner: headers, 500s, HEAD, NUL, cache
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(LoopbackOnlyMiddleware, settings=lambda: _settings_of(app))
+    app.add_middleware(SecurityHeadersMiddleware, settings=lambda: _settings_of(app))
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,
@@ -126,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return ok({"status": "ok"})
 
     app.include_router(api)
+    openapi_doc.install(app)  # the statuses middleware and framework answer, documented
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -135,13 +150,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=app.openapi_url or "", title="SigmaSight API — docs",
             swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
             swagger_css_url=f"{SWAGGER}/swagger-ui.css",
             swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
             swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
         )
+        page.headers["Content-Security-Policy"] = docs_csp(bytes(page.body).decode())
+        return page
 
     return app
 

@@ -5,11 +5,15 @@ with ``settings.jwt_secret``. Decoding accepts HS256 and nothing else: a token w
 header names another algorithm (``none`` included) is refused before its signature is
 looked at, and ``exp``, ``iat`` and ``sub`` are required.
 
-The login limiter is an in-memory sliding window per (username, client IP): once 10
-failed attempts fall inside the last 60 s, further attempts are refused (429) without
-checking the password, until the oldest failure leaves the window. It is per process
-(a multi-process deployment would move it to a shared store) and uses the socket's
-peer address; ``X-Forwarded-For`` is not trusted.
+The login limiter is an in-memory sliding window per username (10 failures in any 60 s,
+from any address) and per client address (20 failures, any usernames, unknown ones
+included): beyond either, attempts are refused (429) before the user is read or a
+password hashed, until the oldest failure leaves the window. It is per process (a
+multi-process deployment would move it to a shared store). The client address is the
+socket's peer, or the ``X-Forwarded-For`` client when the peer is a configured proxy
+(``SIGMASIGHT_FORWARDED_ALLOW_IPS``, applied by uvicorn: :mod:`api.server`). The
+per-username window lets a stranger delay one user's logins by a minute at a time; it
+is what stops guessing one password from many addresses.
 """
 
 from __future__ import annotations
@@ -31,8 +35,11 @@ from ingest.config import Settings
 
 JWT_ALGORITHM = "HS256"
 BCRYPT_ROUNDS = 12
-LOGIN_MAX_FAILURES = 10
+LOGIN_MAX_FAILURES = 10  # per username, any address
+LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # per client address, any username
 LOGIN_WINDOW_SECONDS = 60.0
+PASSWORD_CHECK_SLOTS = 1  # concurrent bcrypt checks per process
+_PASSWORD_CHECKS = threading.BoundedSemaphore(PASSWORD_CHECK_SLOTS)
 
 
 # --- passwords -----------------------------------------------------------------------
@@ -48,11 +55,17 @@ def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
 
 
 def verify_password(password: str, password_hash: str) -> bool:
-    """True when ``password`` matches ``password_hash``; False for any malformed hash."""
-    try:
-        return _hasher(BCRYPT_ROUNDS).verify(password, password_hash)
-    except (PwdlibError, ValueError, TypeError):
-        return False
+    """True when ``password`` matches ``password_hash``; False for any malformed hash.
+
+    At most :data:`PASSWORD_CHECK_SLOTS` checks run at once per process (~0.25 s of CPU
+    each at cost 12): a burst of logins queues here instead of taking every core from
+    the requests being served.
+    """
+    with _PASSWORD_CHECKS:
+        try:
+            return _hasher(BCRYPT_ROUNDS).verify(password, password_hash)
+        except (PwdlibError, ValueError, TypeError):
+            return False
 
 
 @lru_cache(maxsize=1)
@@ -151,23 +164,34 @@ def _verify_access_token(token: str, settings: Settings) -> tuple[int, int]:
 
 # --- login rate limit ----------------------------------------------------------------
 
+LimiterKey = tuple[str, str]  # ("user", normalised username) or ("address", client IP)
+
+
 class LoginRateLimiter:
-    """Sliding window of failed logins per key (thread-safe, in memory)."""
+    """Sliding windows of failed logins per username and per client address (thread-safe,
+    in memory).
+
+    :meth:`attempt` admits an attempt only while both windows have room, and counts it
+    as a failure at once (so concurrent guesses cannot overshoot the limit); a login that
+    then succeeds is taken back with :meth:`succeeded`. A refused attempt costs a dict
+    lookup: no database read, no bcrypt. Unknown usernames count like known ones.
+    """
 
     def __init__(self, max_failures: int = LOGIN_MAX_FAILURES,
                  window_seconds: float = LOGIN_WINDOW_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
-        self.max_failures = max_failures
+                 clock: Callable[[], float] = time.monotonic,
+                 max_failures_per_address: int = LOGIN_MAX_FAILURES_PER_ADDRESS):
+        self.limits = {"user": max_failures, "address": max_failures_per_address}
         self.window_seconds = window_seconds
         self.clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._failures: dict[LimiterKey, deque[float]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(username: str, client_ip: str) -> tuple[str, str]:
-        return username.strip().lower(), client_ip
+    def keys(username: str, client_address: str) -> tuple[LimiterKey, LimiterKey]:
+        return ("user", username.strip().lower()), ("address", client_address)
 
-    def _prune(self, key: tuple[str, str], now: float) -> deque[float] | None:
+    def _prune(self, key: LimiterKey, now: float) -> deque[float] | None:
         failures = self._failures.get(key)
         if failures is None:
             return None
@@ -178,20 +202,32 @@ class LoginRateLimiter:
             return None
         return failures
 
-    def retry_after(self, key: tuple[str, str]) -> float | None:
-        """Seconds until the next attempt is allowed, or None when it is allowed now."""
+    def attempt(self, username: str, client_address: str) -> float | None:
+        """Admit one attempt (None) or refuse it: the seconds until one is admitted."""
         with self._lock:
             now = self.clock()
-            failures = self._prune(key, now)
-            if failures is None or len(failures) < self.max_failures:
-                return None
-            return max(failures[-self.max_failures] + self.window_seconds - now, 0.0)
-
-    def record_failure(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            now = self.clock()
-            self._prune(key, now)
-            self._failures.setdefault(key, deque()).append(now)
+            waits = []
+            for key in self.keys(username, client_address):
+                limit = self.limits[key[0]]
+                failures = self._prune(key, now)
+                if failures is not None and len(failures) >= limit:
+                    waits.append(max(failures[-limit] + self.window_seconds - now, 0.0))
+            if waits:
+                return max(waits)
+            for key in self.keys(username, client_address):
+                self._failures.setdefault(key, deque()).append(now)
             if len(self._failures) > 10_000:  # bound memory: drop keys with stale entries
                 for stale in list(self._failures):
                     self._prune(stale, now)
+            return None
+
+    def succeeded(self, username: str, client_address: str) -> None:
+        """Take back the admitted attempt of a login that succeeded (a success is no
+        failure; the latest entry of each window goes, they are equivalent)."""
+        with self._lock:
+            for key in self.keys(username, client_address):
+                failures = self._failures.get(key)
+                if failures:
+                    failures.pop()
+                    if not failures:
+                        del self._failures[key]

@@ -18,6 +18,7 @@ from python_models.liquidity import DEFAULT_PARTICIPATION
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_JWT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
+# (the API's start-up check: api/secret_guard.py)
 
 
 class Settings(BaseSettings):
@@ -33,11 +34,16 @@ class Settings(BaseSettings):
         env_ignore_empty=True,
     )
 
-    environment: Literal["development", "test", "production"] = "development"
+    environment: Literal["development", "test", "production"] | None = Field(
+        None, description="unset = not development: the API refuses the development JWT "
+                          "secret unless this is explicitly development (or test)")
     data_dir: Path = REPO_ROOT / "data"
     database_url: str = ""
     jwt_secret: str = DEV_JWT_SECRET
     jwt_expiry_hours: int = 24
+    forwarded_allow_ips: str = Field(
+        "", description="comma-separated proxy addresses (IPs or networks) whose "
+                        "X-Forwarded-For/-Proto are trusted; empty = none (api/server.py)")
     polygon_api_key: str = ""
     polygon_base_url: str = "https://api.polygon.io"
     polygon_requests_per_minute: float = 5.0
@@ -72,7 +78,9 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"duckdb:///{self.data_dir / 'warehouse.duckdb'}"
         if self.environment == "production" and self.jwt_secret == DEV_JWT_SECRET:
-            raise ValueError("SIGMASIGHT_JWT_SECRET must be set outside development")
+            raise ValueError("SIGMASIGHT_JWT_SECRET must be set to a secret of your own in "
+                             "production (the development secret is public: anyone could "
+                             "forge tokens)")
         return self
 
     @property

@@ -24,6 +24,7 @@ from typing import Any
 
 from ingest.csv_problems import CsvProblem
 from ingest.occ import SymbolError, parse_symbol
+from ingest.warehouse.limits import ID_MAX, is_valid_id
 
 TRADE_COLUMNS = ("symbol", "quantity", "price", "position_id")
 MAX_ABS_QUANTITY = Decimal("1e9")
@@ -87,9 +88,9 @@ def validate_trade(row: int, fields: dict[str, Any]) -> tuple[Trade | None, list
             except SymbolError as error:
                 problem("symbol", str(error))
     position_id = fields.get("position_id")
-    if position_id is not None and (isinstance(position_id, bool)
-                                    or not isinstance(position_id, int) or position_id < 1):
-        problem("position_id", f"position_id must be a positive integer, got {position_id!r}")
+    if position_id is not None and not is_valid_id(position_id):
+        problem("position_id", f"position_id must be an integer from 1 to {ID_MAX}, "
+                               f"got {position_id!r}")
     if raw_symbol is None and position_id is None:
         problem("symbol", "give a symbol, or the position_id of the position to resize")
 

@@ -28,6 +28,21 @@ def _as_of(conn, table: str, portfolio_id: int):
     return None if row is None else row["d"]
 
 
+GREEK_TOTALS = ("delta", "dollar_delta", "gamma", "theta", "vega", "rho")
+
+
+def greeks_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Σ of each Greek over the rows that have it; None when rows exist but none has it
+    (e.g. no spot for any position: no dollar delta), 0.0 for an empty view."""
+    totals: dict[str, Any] = {}
+    for name in GREEK_TOTALS:
+        values = [r[name] for r in rows if r[name] is not None]
+        totals[name] = float(sum(values)) if values or not rows else None
+    totals["n_positions"] = len(rows)
+    totals["n_fallback"] = sum(r["greeks_source"] == "fallback" for r in rows)
+    return totals
+
+
 def greeks(warehouse: Warehouse, portfolio_id: int, view: View) -> dict[str, Any] | None:
     """Position Greeks with their inputs, and totals over the view; None before a run."""
     with warehouse.connect() as conn:
@@ -40,16 +55,9 @@ def greeks(warehouse: Warehouse, portfolio_id: int, view: View) -> dict[str, Any
             f"and as_of_date = :d{_VIEW_FILTER[view]} order by position_id",
             {"p": portfolio_id, "d": as_of})]
         stale = stale_positions(conn, portfolio_id, as_of)
-
-    def total(name: str) -> float:
-        return float(sum(r[name] for r in rows if r[name] is not None))
-
-    totals = {name: total(name) for name in ("delta", "dollar_delta", "gamma", "theta",
-                                             "vega", "rho")}
-    totals["n_positions"] = len(rows)
-    totals["n_fallback"] = sum(r["greeks_source"] == "fallback" for r in rows)
-    return {"portfolio_id": portfolio_id, "as_of": as_of, "view": view, "totals": totals,
-            "positions": rows, "stale_positions": stale, "conventions": GREEKS_CONVENTIONS}
+    return {"portfolio_id": portfolio_id, "as_of": as_of, "view": view,
+            "totals": greeks_totals(rows), "positions": rows, "stale_positions": stale,
+            "conventions": GREEKS_CONVENTIONS}
 
 
 def factors(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""POST /auth/login — bcrypt check, HS256 token, failed-login limit per (user, IP)."""
+"""POST /auth/login — bcrypt check, HS256 token, failed-login limits per user and address."""
 
 from __future__ import annotations
 
@@ -38,13 +38,14 @@ def login(body: LoginRequest, request: Request, settings: SettingsDep,
           warehouse: WarehouseDep) -> LoginResponse:
     """Exchange username and password for a token.
 
-    At most 10 failed attempts per (username, client IP) in any 60 s: beyond that
-    every attempt is refused with 429 (even with the right password) until the oldest
-    failure is a minute old; `Retry-After` says when.
+    At most 10 failed attempts per username (from any address) and 20 per client
+    address (any usernames) in any 60 s: beyond that every attempt is refused with 429
+    (even with the right password) until the oldest failure is a minute old;
+    `Retry-After` says when.
     """
     limiter = _limiter(request)
-    key = limiter.key(body.username, request.client.host if request.client else "unknown")
-    wait = limiter.retry_after(key)
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.attempt(body.username, address)  # before any read or bcrypt
     if wait is not None:
         seconds = max(math.ceil(wait), 1)
         raise ApiError(429, f"too many failed login attempts; retry in {seconds} s",
@@ -53,11 +54,10 @@ def login(body: LoginRequest, request: Request, settings: SettingsDep,
     user = users.user_by_username(warehouse, body.username)
     if user is None:
         burn_password_check(body.password)
-        limiter.record_failure(key)
         raise unauthorized(INVALID_CREDENTIALS)
     if not verify_password(body.password, user["password_hash"]):
-        limiter.record_failure(key)
         raise unauthorized(INVALID_CREDENTIALS)
+    limiter.succeeded(body.username, address)
     issued = create_access_token(int(user["id"]), settings)
     portfolio_id = None if user["portfolio_id"] is None else int(user["portfolio_id"])
     return LoginResponse(token=issued.token, expires_in=issued.expires_in,

@@ -33,6 +33,7 @@ from api.schemas.modeling import (
 )
 from ingest.csv_problems import problem_dicts
 from ingest.trades import TradeValidationError
+from ingest.warehouse import ID_MAX
 
 EXAMPLES = recorded_examples("whatif")  # recorded from the demo book
 router = APIRouter(prefix="/modeling/sessions", tags=["modeling"])
@@ -42,7 +43,7 @@ TRADES_CSV_EXAMPLE = ("trade_id,symbol,position_id,quantity,price,price_source,c
 
 SessionIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$",
                                     description="a session of yours (32 hex characters)")]
-TradeIdPath = Annotated[int, Path(ge=1, le=2**62, description="a trade of the session")]
+TradeIdPath = Annotated[int, Path(ge=1, le=ID_MAX, description="a trade of the session")]
 
 
 def _gone(session_id: str) -> ApiError:

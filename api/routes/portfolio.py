@@ -29,6 +29,7 @@ from ingest.csv_positions import (
 from ingest.magnitudes import MAX_EQUITY, MIN_EQUITY
 from ingest.quarantine import quarantined
 from ingest.upload import DEFAULT_PORTFOLIO_NAME, upload_positions_csv, upload_today
+from ingest.warehouse import ID_MAX
 from ingest.warehouse.data_version import bump_user, write_lock
 
 router = APIRouter(prefix="/portfolio", tags=["portfolio"])
@@ -93,13 +94,14 @@ def upload_portfolio(
                     f"(`csvticker` accepted); at most {MAX_CSV_BYTES:,} bytes",
         examples=["ticker,quantity,entry_price,entry_date,tags\n"
                   "AAPL,320,236.48,2026-09-16,\"tech,core\"\n"
-                  "AAPL261218C00250000,10,12.5,2026-10-01,hedge\n"])],
+                  "AAPL261218C00250000,10,12.5,2026-10-01,hedge\n"],
+        json_schema_extra={"format": "binary"})],  # generated clients send a file
     equity: Annotated[float | None, Form(
         ge=MIN_EQUITY, le=MAX_EQUITY, allow_inf_nan=False,
         description="portfolio equity in dollars; default: gross market value of the "
                     "first snapshot day", examples=[3000000])] = None,
     portfolio_id: Annotated[int | None, Query(
-        ge=1, description="one of your portfolios; default: your portfolio")] = None,
+        ge=1, le=ID_MAX, description="one of your portfolios; default: your portfolio")] = None,
     prices_split_adjusted: Annotated[bool, Form(
         description="the file's entry prices are already split-adjusted (default: as "
                     "traded on the entry date; adjusted by the splits since)",

@@ -13,6 +13,7 @@ from api.queries import tags as tag_queries
 from api.schemas.common import Envelope, example_of, ok, responses
 from api.schemas.positions import POSITION_TYPES, PositionsPage
 from api.schemas.tags import PositionTags, PositionTagsUpdate
+from ingest.warehouse import ID_MAX
 
 router = APIRouter(prefix="/positions", tags=["positions"])
 
@@ -72,7 +73,7 @@ def list_positions(
     return ok(page)
 
 
-PositionIdPath = Annotated[int, Path(ge=1, description="a position of your portfolio")]
+PositionIdPath = Annotated[int, Path(ge=1, le=ID_MAX, description="a position of your portfolio")]
 
 
 @router.get("/{position_id}/tags", response_model=Envelope[PositionTags],

@@ -12,11 +12,12 @@ from api.pagination import Limit, Offset, page
 from api.queries import tags as queries
 from api.schemas.common import Envelope, example_of, ok, responses
 from api.schemas.tags import TagCreate, TagDeleted, TagPublic, TagUpdate
+from ingest.warehouse import ID_MAX
 
 router = APIRouter(prefix="/tags", tags=["tags"])
 
 _TAG_EXAMPLE = example_of(TagPublic)
-TagIdPath = Annotated[int, Path(ge=1, description="one of your tags")]
+TagIdPath = Annotated[int, Path(ge=1, le=ID_MAX, description="one of your tags")]
 
 
 def _conflict(name: str) -> ApiError:

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import UtcDateTime
+
 
 class RunAccepted(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
@@ -46,9 +48,9 @@ class BatchRunPublic(BaseModel):
     details: Any = Field(None, description=(
         "per-step timings, the market-data report and `quarantined` (portfolio id → reason "
         "of the books held out); for a non-admin only their own symbols and portfolios"))
-    created_at: dt.datetime | None
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: UtcDateTime | None
+    started_at: UtcDateTime | None
+    finished_at: UtcDateTime | None
     backfill: BackfillProgress | None = Field(
         None, description="per-symbol market-data progress, when the run recorded it; for a "
                           "non-admin counted over their own symbols (and the factor ETFs)")

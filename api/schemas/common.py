@@ -8,18 +8,39 @@ FastAPI's own request validation errors included).
 ``POST /auth/login`` is the one exception: it answers the bare
 ``{"token", "expires_in", "portfolio_id"}`` (design §6: *non-auth* responses use the
 envelope).
+
+Two field types every schema uses (one home for each rule):
+
+- :data:`UtcDateTime` — every timestamp the API sends is timezone-aware UTC, RFC 3339
+  with an offset (``2026-11-20T21:05:00Z``). The warehouse stores naive UTC
+  ``timestamp`` values (docs/architecture.md), so a naive value is taken as UTC and an
+  aware one is converted to UTC.
+- :data:`DbId` — an id the client sends: ``1 .. ID_MAX`` (the bigint range of the id
+  columns, :mod:`ingest.warehouse.limits`); anything beyond answers 422 before a query.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ingest.warehouse.limits import ID_MAX
 
 T = TypeVar("T")
 EXAMPLES_DIR = Path(__file__).parent / "examples"
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """``value`` as an aware UTC datetime (naive values are UTC already)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(as_utc)]
+DbId = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 class Envelope(BaseModel, Generic[T]):
@@ -75,6 +96,8 @@ _ERROR_EXAMPLES: dict[int, tuple[str, str, str, Any]] = {
     401: ("Missing, invalid or expired token", "unauthorized", "token has expired", None),
     403: ("Forbidden", "forbidden", "admin only", None),
     404: ("Not found (or not yours)", "not_found", "position 42 not found", None),
+    405: ("Method not allowed (`Allow` lists the path's methods)", "method_not_allowed",
+          "method not allowed on this endpoint", None),
     409: ("Conflict", "conflict", "a tag named 'tech' already exists", None),
     413: ("Body too large", "payload_too_large",
           "request body exceeds the limit of 5065536 bytes", None),

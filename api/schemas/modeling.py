@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import DbId, UtcDateTime
 from api.schemas.risk import FACTOR_CONVENTIONS, GREEKS_CONVENTIONS, METRICS_CONVENTIONS
 
 PRO_FORMA_CONVENTIONS = {
@@ -39,9 +40,10 @@ PRO_FORMA_CONVENTIONS = {
 
 class SessionCreate(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=100,
+                             pattern=r"^[^\x00-\x1f\x7f]*$",  # no control characters
                              description="default: 'what-if <UTC time>'")
-    portfolio_id: int | None = Field(None, ge=1,
-                                     description="one of your portfolios; default: yours")
+    portfolio_id: DbId | None = Field(None, description="one of your portfolios; default: "
+                                                        "yours")
 
 
 class SessionPublic(BaseModel):
@@ -49,9 +51,9 @@ class SessionPublic(BaseModel):
     name: str
     portfolio_id: int
     as_of: dt.date = Field(description="as-of date of the frozen book and market inputs")
-    created_at: dt.datetime = Field(description="UTC")
-    last_used_at: dt.datetime = Field(description="UTC; every request refreshes it")
-    expires_at: dt.datetime = Field(description="UTC: last_used_at + ttl_hours")
+    created_at: UtcDateTime = Field(description="UTC")
+    last_used_at: UtcDateTime = Field(description="UTC; every request refreshes it")
+    expires_at: UtcDateTime = Field(description="UTC: last_used_at + ttl_hours")
     ttl_hours: float
     n_positions: int | None = None
     n_trades: int | None = None
@@ -74,8 +76,8 @@ class TradePublic(BaseModel):
     quantity: Decimal = Field(description="signed change, exact decimal")
     price: float = Field(description="per share (options: premium per share)")
     price_source: str = Field(description="given | last_close")
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class Compared(BaseModel):

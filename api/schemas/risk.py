@@ -104,13 +104,16 @@ class PositionGreeks(BaseModel):
 
 
 class GreeksTotals(BaseModel):
-    delta: float = Field(description="Σ position delta (shares-equivalent; mixes "
-                                     "underlyings — prefer dollar_delta)")
-    dollar_delta: float = Field(description="Σ delta · S, signed $")
-    gamma: float = Field(description="Σ position gamma")
-    theta: float = Field(description="Σ $ per calendar day")
-    vega: float = Field(description="Σ $ per 1 vol point")
-    rho: float = Field(description="Σ $ per 1 rate point over rows with a rho")
+    """Σ over the view's positions that have the figure; null when none has it."""
+
+    delta: float | None = Field(description="Σ position delta (shares-equivalent; mixes "
+                                            "underlyings — prefer dollar_delta)")
+    dollar_delta: float | None = Field(description="Σ delta · S, signed $ (null when no "
+                                                   "position has a spot)")
+    gamma: float | None = Field(description="Σ position gamma")
+    theta: float | None = Field(description="Σ $ per calendar day")
+    vega: float | None = Field(description="Σ $ per 1 vol point")
+    rho: float | None = Field(description="Σ $ per 1 rate point over rows with a rho")
     n_positions: int
     n_fallback: int = Field(description="rows with greeks_source = 'fallback'")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.schemas.common import DbId
 from ingest.tags import DEFAULT_TAG_COLOR, MAX_TAG_LENGTH, clean_tag_name
 
 COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
@@ -92,7 +93,7 @@ class PositionTagsUpdate(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"tag_ids": [7, 9]}]})
 
-    tag_ids: list[int] = Field(max_length=100)
+    tag_ids: list[DbId] = Field(max_length=100)
 
 
 class PositionTags(BaseModel):

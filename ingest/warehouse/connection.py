@@ -235,7 +235,8 @@ class Warehouse:
             return
         assert self._engine is not None
         try:
-            raw = self._engine.raw_connection()
+            with translated_errors():  # psycopg's own OperationalError on a first connect
+                raw = self._engine.raw_connection()
         except sa.exc.DBAPIError as error:
             raise WarehouseUnavailableError(f"PostgreSQL is unreachable: {error.orig}") from error
         try:

@@ -154,19 +154,25 @@ def test_login_limit_is_a_sliding_window(fresh_env):
     error_of(login(client, "demo_user_1"), 429)
 
 
-def test_limiter_keys_by_username_and_ip():
+def test_limiter_windows_per_username_and_per_address():
     now = [0.0]
-    limiter = LoginRateLimiter(max_failures=2, window_seconds=60, clock=lambda: now[0])
-    a, b = limiter.key("Alice", "1.2.3.4"), limiter.key("alice", "5.6.7.8")
-    assert a == limiter.key(" alice ", "1.2.3.4")
-    limiter.record_failure(a)
-    limiter.record_failure(a)
-    assert limiter.retry_after(a) == pytest.approx(60.0)
-    assert limiter.retry_after(b) is None
+    limiter = LoginRateLimiter(max_failures=2, window_seconds=60, clock=lambda: now[0],
+                               max_failures_per_address=3)
+    assert limiter.attempt("Alice", "1.2.3.4") is None
+    assert limiter.attempt(" alice ", "5.6.7.8") is None  # same user, another address
+    assert limiter.attempt("ALICE", "9.9.9.9") == pytest.approx(60.0)  # per user, any address
+    assert limiter.attempt("bob", "1.2.3.4") is None  # refusals do not count: room for 3
+    assert limiter.attempt("dave", "1.2.3.4") is None
+    assert limiter.attempt("carol", "1.2.3.4") == pytest.approx(60.0)  # per address
+    assert limiter.attempt("carol", "4.3.2.1") is None
+    limiter.succeeded("carol", "4.3.2.1")  # a success is taken back: two more failures
+    assert limiter.attempt("carol", "4.3.2.1") is None
+    assert limiter.attempt("carol", "4.3.2.1") is None
+    assert limiter.attempt("carol", "4.3.2.1") == pytest.approx(60.0)
     now[0] = 30.0
-    assert limiter.retry_after(a) == pytest.approx(30.0)
-    now[0] = 60.0
-    assert limiter.retry_after(a) is None
+    assert limiter.attempt("alice", "7.7.7.7") == pytest.approx(30.0)
+    now[0] = 60.0  # the first two failures left the window
+    assert limiter.attempt("alice", "7.7.7.7") is None
 
 
 def test_me_data_is_enveloped(fresh_env):

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import uvicorn
@@ -20,11 +21,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: FastAPI, timeout: float = 30.0) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 (lifespan included); yields its base URL."""
+def serve(app: FastAPI, timeout: float = 30.0, **options: Any) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 (lifespan included); yields its base URL.
+    ``options``: more ``uvicorn.Config`` arguments (e.g. ``api.server.uvicorn_options``)."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+                                           log_level="warning", lifespan="on", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{port}"
