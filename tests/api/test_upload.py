@@ -218,7 +218,10 @@ def test_upload_through_the_api_built_the_book(env):
     assert env.run["requested_by"] == env.users["demo_user_1"]
 
 
-def test_upload_says_whether_entry_prices_are_already_split_adjusted(fresh_env):
+def test_upload_says_whether_entry_prices_are_already_split_adjusted(fresh_env, monkeypatch):
+    # what the upload writes is under test, not the backfill it queues (not started here)
+    monkeypatch.setattr("api.routes.portfolio.batches.start_portfolio_backfill",
+                        lambda *args, **kwargs: "not-started")
     env, h = fresh_env, fresh_env.headers("demo_user_2")
     good = (DEMO_DATA / "demo_user_2.csv").read_bytes()
     for flag, basis in (("true", "split_adjusted"), ("false", "as_traded")):
