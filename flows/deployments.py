@@ -1,7 +1,9 @@
 """The scheduled deployments, declared once (``make flows`` serves them).
 
 Cron strings are in America/New_York, weekdays only; a run on an XNYS holiday
-is a no-op inside the flow (the calendar decides, not the cron string).
+is a recorded no-op inside the flow (the calendar decides, not the cron string).
+``cache-warming`` (06:00) refreshes reference data and verifies recent bars at the
+lowest request priority.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from prefect.schedules import Cron
 
 from flows.dispatch import BACKFILL_DEPLOYMENT, DAILY_UPDATE_DEPLOYMENT
 from flows.prefect_flows import (
+    cache_warming_flow,
     daily_update,
     market_data_flow,
     portfolio_backfill,
@@ -23,6 +26,7 @@ from ingest.calendar import NEW_YORK
 
 TIMEZONE = NEW_YORK.key
 SCHEDULES = {
+    "cache-warming": "0 6 * * 1-5",
     "market-data": "0 16 * * 1-5",
     "risk-metrics": "0 17 * * 1-5",
     "snapshots": "30 17 * * 1-5",
@@ -30,11 +34,13 @@ SCHEDULES = {
 
 
 def deployments() -> list[RunnerDeployment]:
-    """Three scheduled deployments, plus the on-demand daily update and backfill."""
+    """Four scheduled deployments (off-peak cache warming and the three daily flows),
+    plus the on-demand daily update and backfill."""
     scheduled = [
         flow_.to_deployment(name=name, schedule=Cron(SCHEDULES[name], timezone=TIMEZONE),
                             tags=["sigmasight", "daily"])
-        for name, flow_ in (("market-data", market_data_flow),
+        for name, flow_ in (("cache-warming", cache_warming_flow),
+                            ("market-data", market_data_flow),
                             ("risk-metrics", risk_metrics_flow),
                             ("snapshots", snapshots_flow))
     ]

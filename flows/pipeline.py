@@ -32,8 +32,10 @@ from flows.dispatch import (
 )
 from flows.plan import BatchContext, execute_plan
 from flows.progress import BatchReporter
+from ingest.backfill_progress import queue_progress
 from ingest.calendar import off_session_reason, today_in_new_york
 from ingest.config import Settings
+from ingest.rate_limit import Priority
 from ingest.warehouse import Warehouse, get_warehouse
 from ingest.warehouse.batch_runs import (
     TERMINAL_STATUSES,
@@ -50,7 +52,8 @@ _EXECUTOR: ThreadPoolExecutor | None = None
 
 def run_pipeline(settings: Settings, *, warehouse: Warehouse | None = None,
                  as_of: dt.date | None = None, reporter: BatchReporter | None = None,
-                 batch_run_id: str | None = None) -> dict[str, Any]:
+                 batch_run_id: str | None = None,
+                 priority: Priority = "batch") -> dict[str, Any]:
     """Run the whole plan now (load prices, stage 1, risk step, marts); raise on failure.
 
     Returns per-step wall times (seconds) and each step's report. With ``batch_run_id``
@@ -58,7 +61,7 @@ def run_pipeline(settings: Settings, *, warehouse: Warehouse | None = None,
     ``app.historical_backfill_progress`` row.
     """
     warehouse = warehouse or get_warehouse(settings)
-    return execute_plan(BatchContext(settings, warehouse, as_of, batch_run_id),
+    return execute_plan(BatchContext(settings, warehouse, as_of, batch_run_id, priority),
                         reporter=reporter)
 
 
@@ -69,7 +72,8 @@ def _executor() -> ThreadPoolExecutor:
     return _EXECUTOR
 
 
-def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = None) -> None:
+def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = None,
+                 priority: Priority = "batch") -> None:
     warehouse = get_warehouse(settings)
     reporter = BatchReporter(warehouse, run_id)
     if skip_reason:
@@ -79,7 +83,7 @@ def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = N
         return  # superseded while queued
     try:
         report = run_pipeline(settings, warehouse=warehouse, batch_run_id=run_id,
-                              reporter=reporter)
+                              reporter=reporter, priority=priority)
     except Exception as error:  # noqa: BLE001 - recorded on the run, and logged
         log.exception("batch run %s failed", run_id)
         reporter.failed(error)
@@ -101,6 +105,7 @@ def submit_portfolio_backfill(settings: Settings, portfolio_id: int,
     warehouse = get_warehouse(settings)
     run_id = create_batch_run(warehouse, "portfolio_backfill", portfolio_id=portfolio_id,
                               requested_by=requested_by)
+    queue_progress(warehouse, run_id, settings.market_data_provider, portfolio_id)
     superseded = supersede_queued_backfills(warehouse, portfolio_id, run_id)
     if superseded:
         log.info("backfill %s supersedes queued runs %s", run_id, superseded)
@@ -109,7 +114,7 @@ def submit_portfolio_backfill(settings: Settings, portfolio_id: int,
         dispatch(warehouse, run_id, BACKFILL_DEPLOYMENT, api_url,
                  {"portfolio_id": portfolio_id})
     else:
-        _executor().submit(_run_tracked, settings, run_id)
+        _executor().submit(_run_tracked, settings, run_id, priority="realtime")
     return run_id
 
 

@@ -4,7 +4,10 @@
 name, its share of the run's progress, the callable that does the work (a function of
 :mod:`flows.steps`, looked up when the step runs), whether it changes what the API serves
 (then the warehouse data version is bumped right after it), and the retry and timeout
-policy a Prefect task of it gets. :func:`execute_plan` runs a plan (or a slice of it, for
+policy a Prefect task of it gets. A plan with the market-data step first makes the
+request plan of the load (:mod:`ingest.request_plan`), records it on the batch run and
+derives that step's timeout from it: never a constant the provider's rate cannot meet.
+:func:`execute_plan` runs a plan (or a slice of it, for
 the separately scheduled flows) with a pluggable ``call``: the in-process runner
 (:mod:`flows.pipeline`) calls each step directly, the Prefect flows
 (:mod:`flows.prefect_flows`) as a task. A step raises on failure, which stops the run;
@@ -17,25 +20,35 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flows import steps
 from flows.isolation import stage2_with_fallback
 from flows.progress import BatchReporter
 from ingest.config import Settings
+from ingest.rate_limit import Priority
+from ingest.request_plan import RequestPlan, step_timeout
 from ingest.warehouse import Warehouse
+from ingest.warehouse.batch_runs import merge_batch_run_details
 from ingest.warehouse.data_version import bump_warehouse
 
 
 @dataclass(frozen=True)
 class BatchContext:
-    """What every step of one run needs."""
+    """What every step of one run needs.
+
+    ``priority`` of the provider requests: ``realtime`` for a run a user's upload
+    started, ``batch`` for the scheduled one, ``backfill`` for background warming.
+    ``request_plan`` is set by :func:`execute_plan` before a market-data step runs.
+    """
 
     settings: Settings
     warehouse: Warehouse
     as_of: dt.date | None = None
     batch_run_id: str | None = None
+    priority: Priority = "batch"
+    request_plan: RequestPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -47,12 +60,20 @@ class Step:
     run: Callable[[BatchContext], Any]
     publishes: bool = False  # changes what the API serves: bump the data version after it
     retry_delays: tuple[float, ...] = ()  # Prefect task retries (I/O steps only)
-    timeout_seconds: float | None = None  # Prefect task timeout
+    timeout_seconds: float | None = None  # Prefect task timeout (a floor when planned)
+    planned: bool = False  # makes provider requests: its timeout comes from the plan
+
+    def timeout(self, ctx: BatchContext) -> float | None:
+        """The task timeout: from the run's request plan for a planned step
+        (:func:`ingest.request_plan.step_timeout`), else the constant."""
+        if self.planned:
+            return step_timeout(ctx.request_plan, floor=self.timeout_seconds or 300.0)
+        return self.timeout_seconds
 
 
 def _load_prices(ctx: BatchContext) -> dict[str, Any]:
     return steps.load_prices_step(ctx.warehouse, ctx.settings, ctx.as_of,
-                                  batch_run_id=ctx.batch_run_id)
+                                  batch_run_id=ctx.batch_run_id, priority=ctx.priority)
 
 
 def _dbt_stage1(ctx: BatchContext) -> dict[str, Any]:
@@ -69,7 +90,7 @@ def _dbt_stage2(ctx: BatchContext) -> dict[str, Any] | None:
 
 BATCH_PLAN: tuple[Step, ...] = (
     Step("market_data", 0.35, _load_prices, publishes=True, retry_delays=(10, 30, 90),
-         timeout_seconds=300),
+         timeout_seconds=300, planned=True),
     Step("dbt_stage1", 0.25, _dbt_stage1, timeout_seconds=600),
     Step("risk", 0.20, _risk, timeout_seconds=600),
     Step("dbt_stage2", 0.20, _dbt_stage2, publishes=True, timeout_seconds=300),
@@ -81,6 +102,16 @@ def progress_after(name: str, plan: Sequence[Step] = BATCH_PLAN) -> float:
     """The run's progress fraction once step ``name`` is done (cumulative shares)."""
     names = [step.name for step in plan]
     return round(sum(step.share for step in plan[:names.index(name) + 1]), 6)
+
+
+def with_request_plan(ctx: BatchContext) -> BatchContext:
+    """``ctx`` with the request plan of its market-data load, recorded on its batch run
+    (``details.request_plan``: requests, expected seconds at the rate) before it starts."""
+    request_plan = steps.plan_step(ctx.warehouse, ctx.settings, ctx.as_of)
+    if request_plan is not None and ctx.batch_run_id:
+        merge_batch_run_details(ctx.warehouse, ctx.batch_run_id,
+                                {"request_plan": request_plan.summary()})
+    return replace(ctx, request_plan=request_plan)
 
 
 def call_directly(step: Step, ctx: BatchContext) -> Any:
@@ -96,6 +127,10 @@ def execute_plan(ctx: BatchContext, plan: Sequence[Step] = BATCH_PLAN, *,
     bumped when the step ``publishes``, and ``reporter`` hears the run's progress.
     """
     report: dict[str, Any] = {"timings": {}}
+    if any(step.planned for step in plan) and ctx.request_plan is None:
+        ctx = with_request_plan(ctx)
+        if ctx.request_plan is not None:
+            report["request_plan"] = ctx.request_plan.summary()
     for step in plan:
         started = time.perf_counter()
         result = call(step, ctx)

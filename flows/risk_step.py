@@ -7,6 +7,7 @@
 - ``intermediate.int_positions_enriched`` (positions with the security master terms),
 - ``intermediate.int_portfolio_values_daily`` (daily returns, equity, portfolio value),
 - ``app.position_tags`` / ``app.tags`` (tag membership),
+- ``raw.splits`` (options whose underlying split after their entry: fallback Greeks),
 
 hands them to the pure :func:`python_models.risk_step.compute_risk` (all portfolios at
 once) and replaces the as-of date's rows of every ``analytics.*`` table in one
@@ -26,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ingest.config import Settings
+from ingest.splits import split_option_positions
 from ingest.warehouse import Connection, Warehouse
 from python_models.conventions import FLAG_INSUFFICIENT, FLAG_OK, SOURCE_FALLBACK
 from python_models.risk_step import ANALYTICS_TABLES, CLOSES_NEEDED, RiskInputs, compute_risk
@@ -69,6 +71,7 @@ def read_inputs(conn: Connection, as_of: dt.date) -> RiskInputs:
         tags=conn.fetch_df(
             "select pt.position_id, t.id as tag_id, t.name as tag_name "
             "from app.position_tags pt inner join app.tags t on t.id = pt.tag_id"),
+        split_options=split_option_positions(conn, as_of),
     )
 
 

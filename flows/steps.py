@@ -17,28 +17,39 @@ from flows.dbt_runner import run_dbt
 from flows.risk_step import run_risk_step
 from ingest.config import Settings
 from ingest.market_data import load_market_data
+from ingest.market_plan import plan_market_data
 from ingest.quarantine import check_books
+from ingest.rate_limit import Priority
+from ingest.request_plan import RequestPlan
 from ingest.warehouse import Warehouse, get_warehouse
 from ingest.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
 
+def plan_step(warehouse: Warehouse, settings: Settings,
+              as_of: dt.date | None = None) -> RequestPlan | None:
+    """The request plan of the next market-data load (no request is made)."""
+    ensure_schema(warehouse)
+    return plan_market_data(warehouse, settings, as_of)
+
+
 def load_prices_step(warehouse: Warehouse, settings: Settings,
-                     as_of: dt.date | None = None,
-                     batch_run_id: str | None = None) -> dict[str, Any]:
+                     as_of: dt.date | None = None, batch_run_id: str | None = None,
+                     priority: Priority = "batch") -> dict[str, Any]:
     """Load prices and reference data for every symbol of every book (plus factor ETFs).
 
     With ``batch_run_id`` (the ``app.batch_runs`` id), the loader's per-symbol progress
     goes to that run's ``app.historical_backfill_progress`` row; otherwise to a new one.
     """
     ensure_schema(warehouse)
-    report = load_market_data(warehouse, settings, as_of=as_of, batch_run_id=batch_run_id)
+    report = load_market_data(warehouse, settings, as_of=as_of, batch_run_id=batch_run_id,
+                              priority=priority)
     return {
         "batch_run_id": batch_run_id,
         "as_of": report.as_of, "start": report.start, "end": report.end,
         "provider": report.provider, "symbols": report.symbols_loaded, "rows": report.rows,
-        "errors": report.errors,
+        "errors": report.errors, "request_plan": report.plan,
     }
 
 

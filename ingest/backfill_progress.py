@@ -11,9 +11,11 @@ half-way leaves complete symbols and untouched ones, never a half-written symbol
 and a rerun fetches only what is missing.
 
 Progress row (``app.historical_backfill_progress``, one per ``batch_run_id``):
+``portfolio_id`` (the run's, from ``app.batch_runs``; NULL for a scheduled run),
+``created_at`` (first written: :func:`queue_progress` when the run is queued),
 ``total_symbols``, ``processed_symbols`` (done, successfully or not),
-``failed_symbols``, ``status`` (``running`` → ``completed``, or ``failed`` when the run
-raised or every symbol failed; per-symbol failures of a completed run are in
+``failed_symbols``, ``status`` (``pending`` → ``processing`` → ``completed``, or
+``failed`` when the run raised or every symbol failed; per-symbol failures of a completed run are in
 ``failed_symbols`` / ``error_details``), ``started_at`` / ``updated_at`` /
 ``completed_at`` (UTC) and ``error_details`` (JSON ``{symbol: reason}``). A run that
 raises is marked ``failed`` with the exception under the key ``"_run"``.
@@ -32,7 +34,7 @@ import pandas as pd
 from ingest.market_cache import BAR_COLUMNS, utc_now
 from ingest.warehouse import Connection, Warehouse
 
-RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
+PENDING, RUNNING, COMPLETED, FAILED = "pending", "processing", "completed", "failed"
 
 
 class BackfillProgress:
@@ -59,16 +61,22 @@ class BackfillProgress:
                        total)
         now = utc_now()
         with warehouse.connect() as conn:
+            first = conn.fetch_one("select created_at from app.historical_backfill_progress "
+                                   "where batch_run_id = :id", {"id": progress.batch_run_id})
+            run = conn.fetch_one("select portfolio_id from app.batch_runs where id = :id",
+                                 {"id": progress.batch_run_id})
             conn.execute("delete from app.historical_backfill_progress "
                          "where batch_run_id = :id", {"id": progress.batch_run_id})
             conn.execute(
                 "insert into app.historical_backfill_progress (batch_run_id, provider, "
                 "start_date, end_date, total_symbols, processed_symbols, failed_symbols, "
-                "status, started_at, updated_at, error_details) values (:id, :provider, "
-                ":start, :end, :total, 0, 0, :status, :now, :now, :details)",
+                "status, started_at, updated_at, error_details, portfolio_id, created_at) "
+                "values (:id, :provider, :start, :end, :total, 0, 0, :status, :now, :now, "
+                ":details, :portfolio, :created)",
                 {"id": progress.batch_run_id, "provider": provider, "start": start,
                  "end": end, "total": total, "status": RUNNING, "now": now,
-                 "details": "{}"},
+                 "details": "{}", "portfolio": run["portfolio_id"] if run else None,
+                 "created": (first or {}).get("created_at") or now},
             )
         return progress
 
@@ -108,6 +116,21 @@ class BackfillProgress:
         return status
 
 
+def queue_progress(warehouse: Warehouse, batch_run_id: str, provider: str,
+                   portfolio_id: int | None = None) -> None:
+    """Write the ``pending`` row of a queued run (its ``created_at``), before it starts."""
+    now = utc_now()
+    with warehouse.connect() as conn:
+        conn.execute("delete from app.historical_backfill_progress where batch_run_id = :id",
+                     {"id": batch_run_id})
+        conn.execute(
+            "insert into app.historical_backfill_progress (batch_run_id, provider, status, "
+            "started_at, updated_at, error_details, portfolio_id, created_at) values (:id, "
+            ":provider, :status, :now, :now, :details, :portfolio, :now)",
+            {"id": batch_run_id, "provider": provider, "status": PENDING, "now": now,
+             "details": "{}", "portfolio": portfolio_id})
+
+
 def read_progress(warehouse: Warehouse, batch_run_id: str) -> dict | None:
     """The progress row as a dict (``error_details`` decoded), or None."""
     with warehouse.connect() as conn:
@@ -141,7 +164,7 @@ def write_symbol_bars(conn: Connection, symbol: str, bars: pd.DataFrame) -> int:
     return conn.insert_df("raw.prices_daily", frame)
 
 
-def _record_symbol_error(conn: Connection, symbol: str, provider: str,
+def record_symbol_error(conn: Connection, symbol: str, provider: str,
                          error: str | None) -> None:
     conn.execute("delete from raw.market_data_errors where symbol = :symbol "
                  "and provider = :provider", {"symbol": symbol, "provider": provider})
@@ -193,7 +216,7 @@ def backfill_prices(warehouse: Warehouse, provider, symbols: Iterable[str], star
             with warehouse.connect() as conn:
                 written = write_symbol_bars(conn, symbol, bars) if bars is not None and \
                     error is None else 0
-                _record_symbol_error(conn, symbol, provider.name, error)
+                record_symbol_error(conn, symbol, provider.name, error)
                 progress.record(conn, symbol, error)
             report.rows_written[symbol] = written
             if error is not None:

@@ -13,6 +13,9 @@ An upload **replaces** the book (design §3, §7):
    ``#6B7280``) and added to their positions' tags (a union: tags set through the API
    stay). Tag names match case-insensitively, so a tag created as ``Tech`` through the
    API is reused for ``tech`` in a file.
+6. each position records the entry price as uploaded (``entry_price_as_traded``), its
+   basis (``as_traded`` | ``split_adjusted``) and ``uploaded_on``; split events of the
+   portfolio's positions are cleared (:mod:`ingest.splits` re-applies the splits).
 
 Everything is a handful of set-based statements over the staging rows, portable
 between DuckDB and PostgreSQL. No statement updates a column covered by a unique
@@ -23,6 +26,7 @@ deleted earlier in the same transaction): kept positions only get ``quantity``,
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -31,6 +35,8 @@ from ingest.csv_positions import PositionRow
 from ingest.magnitudes import MAX_EQUITY, MIN_EQUITY
 from ingest.tags import DEFAULT_TAG_COLOR
 from ingest.warehouse import Connection
+
+AS_TRADED, SPLIT_ADJUSTED = "as_traded", "split_adjusted"  # entry_price_basis values
 
 # Positions of the portfolio that the upload keeps (matched by symbol and entry date).
 _KEPT = """
@@ -53,18 +59,24 @@ _COUNTS = f"""
 """
 
 _REPLACE_BOOK = (
+    """delete from app.position_events
+        where position_id in (select id from app.positions where portfolio_id = :portfolio_id)""",
     f"""delete from app.position_tags
         where position_id in (select id from app.positions where portfolio_id = :portfolio_id)
           and position_id not in ({_KEPT})""",
     f"""delete from app.positions
         where portfolio_id = :portfolio_id and id not in ({_KEPT})""",
     """update app.positions as p
-       set quantity = u.quantity, entry_price = u.entry_price, updated_at = current_timestamp
+       set quantity = u.quantity, entry_price = u.entry_price,
+           entry_price_as_traded = u.entry_price, entry_price_basis = :basis,
+           uploaded_on = :uploaded_on, updated_at = current_timestamp
        from raw.position_uploads u
        where u.upload_id = :upload_id and p.portfolio_id = :portfolio_id
          and u.symbol = p.symbol and u.entry_date = p.entry_date""",
-    """insert into app.positions (portfolio_id, symbol, quantity, entry_price, entry_date)
-       select cast(:portfolio_id as bigint), u.symbol, u.quantity, u.entry_price, u.entry_date
+    """insert into app.positions (portfolio_id, symbol, quantity, entry_price, entry_date,
+                                  entry_price_as_traded, entry_price_basis, uploaded_on)
+       select cast(:portfolio_id as bigint), u.symbol, u.quantity, u.entry_price, u.entry_date,
+              u.entry_price, cast(:basis as varchar), cast(:uploaded_on as date)
        from raw.position_uploads u
        where u.upload_id = :upload_id
          and not exists (select 1 from app.positions p
@@ -157,8 +169,15 @@ def upload_frame(rows: list[PositionRow], *, portfolio_id: int, upload_id: str) 
 
 
 def write_book(conn: Connection, *, portfolio_id: int, user_id: int, rows: list[PositionRow],
-               upload_id: str) -> BookWriteResult:
+               upload_id: str, uploaded_on: dt.date | None = None,
+               prices_split_adjusted: bool = False) -> BookWriteResult:
     """Replace the portfolio's book by ``rows`` (see the module docstring).
+
+    ``uploaded_on`` is the date the file's quantities are holdings of (default: the
+    latest entry date); ``prices_split_adjusted`` says the file's entry prices are
+    already in today's share terms (else they are as traded on the entry date and
+    :mod:`ingest.splits` adjusts them by the splits since). Every position of the
+    portfolio loses its split events: kept ones restart from the file's values.
 
     Runs inside the caller's transaction: a failure leaves nothing written once the
     caller's ``with warehouse.connect()`` block rolls back.
@@ -174,7 +193,9 @@ def write_book(conn: Connection, *, portfolio_id: int, user_id: int, rows: list[
     conn.insert_df("raw.position_uploads",
                    upload_frame(rows, portfolio_id=portfolio_id, upload_id=upload_id))
     params = {"portfolio_id": portfolio_id, "user_id": user_id, "upload_id": upload_id,
-              "color": DEFAULT_TAG_COLOR}
+              "color": DEFAULT_TAG_COLOR,
+              "uploaded_on": uploaded_on or max((row.entry_date for row in rows), default=None),
+              "basis": SPLIT_ADJUSTED if prices_split_adjusted else AS_TRADED}
     counts = conn.fetch_one(_COUNTS, params)
     assert counts is not None
     for statement in _REPLACE_BOOK:

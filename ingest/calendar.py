@@ -145,6 +145,20 @@ def default_as_of(now: dt.datetime) -> dt.date:
     return _to_dates(_session_days()[[index]])[0]
 
 
+#: how long after a session's close its daily bar is taken as final
+BAR_SETTLE = dt.timedelta(minutes=30)
+
+
+def bar_final_at(day: dt.date) -> dt.datetime:
+    """Naive UTC time from which the daily bar of session ``day`` is final.
+
+    The session's close (16:00 New York, 13:00 on early-close days) + :data:`BAR_SETTLE`;
+    a bar fetched earlier may still change and is fetched again.
+    """
+    close = _session_closes()[_index_at_or_before(day)]
+    return (close + BAR_SETTLE).tz_convert("UTC").tz_localize(None).to_pydatetime()
+
+
 def today_in_new_york(now: dt.datetime | None = None) -> dt.date:
     """The calendar date in New York (the exchange's time zone) at ``now`` (default: now).
 

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     polygon_requests_per_minute: float = 5.0
     polygon_timeout_seconds: float = 10.0
     polygon_max_retries: int = 5
+    polygon_grouped_daily: bool = Field(
+        True, description="use Polygon's grouped daily bars (one request per session for "
+                          "every stock) when that takes fewer requests than per symbol")
     yfinance_enabled: bool = True
     risk_free_rate: float = Field(0.045, description="annual, continuously compounded, decimal")
     liquidity_participation_rate: float = Field(

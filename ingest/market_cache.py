@@ -11,9 +11,13 @@ in production) and answers ``daily_bars`` with as few upstream calls as possible
    ``raw.market_data_cache`` is checked for an unexpired answer of the same provider
    covering it (``start_date <= from`` and ``end_date >= to``). End-of-day bars are
    final once published, but today's bar may not exist yet at fetch time, so an
-   answer is trusted for 24 hours and then asked again. Successful answers are
-   upserted (``insert ... on conflict (cache_key) do update``). Failures are not
-   cached: a failed symbol is retried on the next run.
+   answer is trusted for 24 hours and then asked again; an answer fetched before the
+   last bar of its range was final (:func:`ingest.calendar.bar_final_at`) is not used,
+   and a stored row loaded that early counts as missing: a provisional bar is
+   refetched. Successful answers are upserted (``insert ... on conflict (cache_key)
+   do update``). Failures are not cached: a failed symbol is retried on the next run.
+3. **Refresh.** Symbols in :attr:`CachedPriceProvider.refresh` (a split made their
+   stored history stale, :mod:`ingest.splits`) skip both: the whole range is fetched.
 
 The answer for each symbol is stored rows ∪ fetched rows over the whole requested
 range (a stored day wins over a fetched one), each row keeping its own ``source``,
@@ -74,14 +78,29 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _loaded_early(day: dt.date, loaded_at: dt.datetime) -> bool:
+    """Was the bar of session ``day`` loaded before it was final (naive UTC ``loaded_at``)?"""
+    if loaded_at.date() > day + dt.timedelta(days=1):  # days later: surely final
+        return False
+    return calendar.is_session(day) and loaded_at < calendar.bar_final_at(day)
+
+
 def stored_bars(conn: Connection, symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The rows of ``raw.prices_daily`` for ``symbol`` in [start, end]."""
+    """The final rows of ``raw.prices_daily`` for ``symbol`` in [start, end].
+
+    A row loaded before its session's bar was final (:func:`ingest.calendar.bar_final_at`)
+    is left out, so it counts as missing and is fetched again.
+    """
     frame = conn.fetch_df(
-        "select symbol, price_date, open, high, low, close, volume, vwap, trades, source "
-        "from raw.prices_daily where symbol = :symbol and price_date >= :start "
+        "select symbol, price_date, open, high, low, close, volume, vwap, trades, source, "
+        "loaded_at from raw.prices_daily where symbol = :symbol and price_date >= :start "
         "and price_date <= :end order by price_date",
         {"symbol": symbol, "start": start, "end": end},
     )
+    if not frame.empty:
+        early = [_loaded_early(pd.Timestamp(day).date(), pd.Timestamp(loaded).to_pydatetime())
+                 for day, loaded in zip(frame["price_date"], frame["loaded_at"], strict=True)]
+        frame = frame[~pd.Series(early, index=frame.index)]
     return _normalise(frame)
 
 
@@ -117,9 +136,10 @@ class MarketDataCache:
             row = conn.fetch_one(
                 "select payload from raw.market_data_cache where provider = :provider "
                 "and symbol = :symbol and start_date <= :start and end_date >= :end "
-                "and expires_at > :now order by fetched_at desc limit 1",
+                "and expires_at > :now and fetched_at >= :final "
+                "order by fetched_at desc limit 1",
                 {"provider": provider, "symbol": symbol, "start": start, "end": end,
-                 "now": self.now()},
+                 "now": self.now(), "final": calendar.bar_final_at(end)},
             )
         if row is None:
             return None
@@ -181,11 +201,22 @@ class CachedPriceProvider:
         self.warehouse = warehouse
         self.cache = MarketDataCache(warehouse, ttl, now)
         self.progress = progress
+        self.refresh: set[str] = set()  # symbols whose stored rows and cache are ignored
+        # bars already fetched by grouped requests (ingest/grouped_bars.py), by symbol,
+        # and the sessions those requests covered
+        self.prefetched: dict[str, pd.DataFrame] = {}
+        self.prefetched_days: set[dt.date] = set()
         self.stats = {"stored_only": 0, "cache_hits": 0, "fetched": 0, "failed": 0}
 
     def close(self) -> None:
         if hasattr(self.inner, "close"):
             self.inner.close()
+
+    def __getattr__(self, name: str):
+        """The inner provider's other capabilities (Polygon's ``splits``, ``grouped_daily``)."""
+        if name in ("splits", "grouped_daily"):
+            return getattr(self.inner, name)
+        raise AttributeError(name)
 
     def daily_bars(self, symbols: Iterable[str], start: dt.date, end: dt.date,
                    **options) -> BarsResult:
@@ -212,16 +243,35 @@ class CachedPriceProvider:
                    if d not in have]
         return (missing[0], missing[-1]) if missing else None
 
+    def _prefetched_covers(self, symbol: str, stored: pd.DataFrame,
+                           span: tuple[dt.date, dt.date]) -> bool:
+        """Did grouped requests cover every missing session of ``symbol`` in ``span``?
+
+        A symbol absent from every grouped answer (e.g. a ticker the grouped endpoint
+        does not list) is not covered: it is asked for on its own.
+        """
+        if symbol not in self.prefetched or is_option_symbol(symbol):
+            return False
+        have = set(stored["price_date"]) if not stored.empty else set()
+        missing = [d for d in xnys_sessions(*span) if d not in have]
+        return all(d in self.prefetched_days for d in missing)
+
     def symbol_bars(self, symbol: str, start: dt.date, end: dt.date,
                     **options) -> tuple[pd.DataFrame, str | None]:
         """(bars of ``symbol`` over [start, end], error or None)."""
+        refresh = symbol in self.refresh
         with self.warehouse.connect() as conn:
-            stored = stored_bars(conn, symbol, start, end)
+            stored = (stored_bars(conn, symbol, start, end) if not refresh
+                      else _normalise(pd.DataFrame(columns=BAR_COLUMNS)))
         span = self.missing_range(symbol, start, end, stored)
         if span is None:
             self.stats["stored_only"] += 1
             return stored, None
-        fetched = self.cache.lookup(self.name, symbol, *span)
+        fetched = None if refresh else self.cache.lookup(self.name, symbol, *span)
+        if fetched is None and self._prefetched_covers(symbol, stored, span):
+            fetched = self.prefetched[symbol]
+            fetched = fetched[(fetched["price_date"] >= span[0])
+                              & (fetched["price_date"] <= span[1])]
         if fetched is not None:
             self.stats["cache_hits"] += 1
         else:

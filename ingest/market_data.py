@@ -18,7 +18,12 @@ One call of :func:`load_market_data` covers the history window of one as-of date
   failed keeps its previous rows;
 - ``raw.market_data_errors``: for every requested symbol the previous outcome is
   replaced, one row per symbol that failed (invalid symbol, unknown ticker, no data,
-  rate limit, ...). One failing symbol never aborts the others.
+  rate limit, ...). One failing symbol never aborts the others;
+- splits (a provider with ``splits``, i.e. Polygon; :mod:`ingest.splits`): new splits
+  of the stocks and ETFs go to ``raw.splits``, a history that predates a new split is
+  fetched again whole, then every position's lot is brought to today's share terms
+  (``app.positions``, ``app.position_events``). A failed splits request is recorded
+  under the symbol ``_splits`` and never blocks the prices.
 
 The provider is called before the write transaction opens, so a slow network never
 holds the DuckDB writer lock.
@@ -33,9 +38,12 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from ingest import calendar
-from ingest.backfill_progress import backfill_prices
+from ingest import calendar, splits
+from ingest.backfill_progress import backfill_prices, record_symbol_error
 from ingest.config import Settings
+from ingest.grouped_bars import prefetch_grouped
+from ingest.market_cache import CachedPriceProvider, utc_now
+from ingest.market_plan import load_scope, plan_for, prepare_splits
 from ingest.providers import (
     BAR_COLUMNS,
     BarsResult,
@@ -43,12 +51,11 @@ from ingest.providers import (
     ReferenceProvider,
     ReferenceResult,
 )
+from ingest.rate_limit import Priority
 from ingest.security_master import (
-    expand_symbols,
-    security_master,
     stored_securities,
-    symbols_for_book,
     with_reference,
+    with_updated_at,
 )
 from ingest.synthetic import SyntheticProvider
 from ingest.warehouse import Connection, Warehouse, in_list
@@ -72,6 +79,7 @@ class LoadReport:
     errors: dict[str, str]
     provider: str
     reference_errors: dict[str, str] = field(default_factory=dict)
+    plan: dict | None = None  # the request plan carried out (ingest/request_plan.py)
 
 
 def make_price_provider(settings: Settings, warehouse: Warehouse | None = None) -> PriceProvider:
@@ -110,14 +118,17 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
                      symbols: Iterable[str] | None = None, as_of: dt.date | None = None,
                      provider: PriceProvider | None = None,
                      reference_provider: ReferenceProvider | None = None,
-                     batch_run_id: str | None = None) -> LoadReport:
+                     batch_run_id: str | None = None,
+                     priority: Priority = "batch") -> LoadReport:
     """Load the history window of ``as_of`` for ``symbols`` into the raw tables.
 
-    The security master and the trading days are written in one transaction; then
-    prices are backfilled symbol by symbol (:func:`ingest.backfill_progress.backfill_prices`),
-    each symbol committed with its row of ``app.historical_backfill_progress``, so
-    progress is readable while the load runs and a crash half-way loses nothing that
-    a rerun does not fill in.
+    The security master and the trading days are written in one transaction; then the
+    request plan is made (:mod:`ingest.request_plan`: per symbol, or one grouped request
+    per session when that is cheaper), new splits are fetched, the grouped requests are
+    made, and prices are backfilled symbol by symbol
+    (:func:`ingest.backfill_progress.backfill_prices`), each symbol committed with its
+    row of ``app.historical_backfill_progress``, so progress is readable while the load
+    runs and a crash half-way loses nothing that a rerun does not fill in.
 
     Parameters
     ----------
@@ -131,29 +142,26 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
         Default to :func:`make_price_provider` / :func:`make_reference_provider`.
     batch_run_id : str, optional
         Id of the progress row (the ``app.batch_runs`` id of the run, when there is one).
+    priority : {'realtime', 'batch', 'backfill'}
+        Of every provider request: ``realtime`` for a user's upload (someone waits),
+        ``batch`` for the scheduled run, ``backfill`` for background warming.
 
     Returns
     -------
     LoadReport
         Window, symbols whose bars loaded, rows written and per-symbol errors.
     """
-    as_of = calendar.previous_session(
-        as_of or settings.as_of_date or calendar.default_as_of(dt.datetime.now(dt.UTC)))
-    start = calendar.history_start(as_of, settings.snapshot_days)
-    if symbols is None:
-        with warehouse.connect() as conn:
-            wanted = symbols_for_book(conn)
-    else:
-        wanted = expand_symbols(symbols)
-    master, errors = security_master(wanted)
-    valid = master["symbol"].tolist()
-
-    stock_symbols = master.loc[master["asset_type"] != "OPTION", "underlying_symbol"].unique()
+    scope = load_scope(warehouse, settings, symbols, as_of)
+    as_of, start, wanted, master, errors = (scope.as_of, scope.start, scope.wanted,
+                                            scope.master, dict(scope.errors))
+    valid, stock_symbols = scope.valid, scope.stocks
     reference_provider = reference_provider or make_reference_provider(settings, warehouse)
     reference = _fetch(lambda: reference_provider.reference_data(list(stock_symbols)),
                        list(stock_symbols), ReferenceResult)
     with warehouse.connect() as conn:
-        securities = with_reference(master, reference, stored_securities(conn, valid))
+        stored = stored_securities(conn, valid)
+        securities = with_updated_at(with_reference(master, reference, stored), stored,
+                                     utc_now())
         _replace_trading_days(conn, calendar.sessions(start, as_of))
         _delete_in(conn, "raw.securities", valid)
         conn.insert_df("raw.securities", securities)
@@ -164,20 +172,41 @@ def load_market_data(warehouse: Warehouse, settings: Settings, *,
 
     owned = provider is None
     provider = provider or make_price_provider(settings, warehouse)
+    options: dict[str, Any] = (
+        {"priority": priority} if isinstance(provider, CachedPriceProvider) else {})
+    rate = settings.polygon_requests_per_minute
     try:
+        grouped = settings.polygon_grouped_daily
+        plan = plan_for(warehouse, provider, scope, rate, grouped=grouped)
+        refetch, split_error = prepare_splits(warehouse, provider, stock_symbols, start,
+                                              as_of, priority)
+        if refetch and plan is not None:  # a new split: those histories come again whole
+            plan = plan_for(warehouse, provider, scope, rate,
+                            split_requests=plan.split_requests, grouped=grouped)
+        if plan is not None and plan.grouped_sessions:
+            prefetch_grouped(provider, plan, priority)  # type: ignore[arg-type]
         backfill = backfill_prices(
             warehouse, provider, valid, start, as_of, batch_run_id=batch_run_id,
-            clean=lambda bars: clean_bars(bars, valid, start, as_of))
+            clean=lambda bars: clean_bars(bars, valid, start, as_of), **options)
     finally:
+        if isinstance(provider, CachedPriceProvider):
+            provider.refresh, provider.prefetched = set(), {}
+            provider.prefetched_days = set()
         if owned and hasattr(provider, "close"):
             provider.close()
+    with warehouse.connect() as conn:
+        splits.mark_histories_adjusted(
+            conn, [s for s in refetch if s not in backfill.errors], as_of)
+        splits.apply_position_splits(conn, as_of)
+        record_symbol_error(conn, "_splits", provider.name, split_error)
     errors.update(backfill.errors)
     loaded = sorted(set(valid) - set(backfill.errors))
     rows = sum(backfill.rows_written.values())
     reference_errors = securities.dropna(subset=["reference_error"])
     return LoadReport(as_of, start, as_of, loaded, rows, dict(sorted(errors.items())),
                       provider.name, dict(zip(reference_errors["symbol"],
-                                              reference_errors["reference_error"], strict=True)))
+                                              reference_errors["reference_error"], strict=True)),
+                      plan.summary() if plan is not None else None)
 
 
 def _fetch(call: Callable[[], Result], symbols: Sequence[str],

@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from ingest.config import Settings
-from ingest.market_data import expand_symbols, load_market_data
+from ingest.market_data import load_market_data
+from ingest.security_master import expand_symbols
 from ingest.warehouse import Warehouse, in_list
 
 

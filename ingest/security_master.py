@@ -10,6 +10,7 @@ previously stored values are kept and ``reference_error`` says why.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -109,10 +110,32 @@ def with_reference(master: pd.DataFrame, reference: ReferenceResult,
 
 
 def stored_securities(conn: Connection, symbols: Sequence[str]) -> pd.DataFrame:
-    """The reference fields stored in ``raw.securities`` for ``symbols``."""
+    """The stored ``raw.securities`` rows of ``symbols`` (every column, ``updated_at``)."""
     clause, params = in_list("symbol", symbols)
     return conn.fetch_df(
-        "select symbol, " + ", ".join(REFERENCE_FIELDS)
+        "select " + ", ".join([*SECURITY_COLUMNS, "updated_at"])
         + f" from raw.securities where symbol in {clause}", params)
+
+
+def with_updated_at(frame: pd.DataFrame, stored: pd.DataFrame,
+                    now: dt.datetime) -> pd.DataFrame:
+    """``frame`` with ``updated_at``: the stored one where no column changed, else ``now``.
+
+    So a load that finds the same reference data does not refresh its age, and the
+    reference TTL (:mod:`ingest.yfinance_reference`) expires as it should.
+    """
+    out = frame.copy()
+    previous = stored.drop_duplicates("symbol").set_index("symbol").reindex(out["symbol"])
+    same = pd.Series(previous["updated_at"].notna().to_numpy(), index=out.index)
+    for column in SECURITY_COLUMNS[1:]:
+        new = out[column].astype(object)
+        old = pd.Series(previous[column].astype(object).to_numpy(), index=out.index)
+        if column == "expiry_date":
+            new, old = (pd.to_datetime(new).astype(object), pd.to_datetime(old).astype(object))
+        equal = (new == old) | (new.isna() & old.isna())
+        same &= equal.fillna(False).astype(bool)
+    stamps = pd.to_datetime(previous["updated_at"]).to_numpy()
+    out["updated_at"] = pd.Series(stamps, index=out.index).where(same, pd.Timestamp(now))
+    return out
 
 

@@ -42,10 +42,13 @@ def upload_positions_csv(warehouse: Warehouse, *, user_id: int, data: bytes,
                          portfolio_name: str = DEFAULT_PORTFOLIO_NAME,
                          max_problems: int = MAX_LISTED_PROBLEMS,
                          in_transaction: Callable[[Connection], None] | None = None,
-                         ) -> UploadResult:
+                         prices_split_adjusted: bool = False) -> UploadResult:
     """Validate ``data`` and replace the user's book with it (atomically).
 
-    A refused file raises with its first ``max_problems`` problems listed.
+    Quantities are holdings on ``today``; entry prices are as traded on their entry date
+    unless ``prices_split_adjusted`` (see :func:`ingest.book.write_book`). A refused
+    file raises with its first ``max_problems`` problems listed.
+
     ``in_transaction(conn)``, when given, runs inside the writing transaction after the
     book is written (the API bumps its data version there).
     """
@@ -54,7 +57,8 @@ def upload_positions_csv(warehouse: Warehouse, *, user_id: int, data: bytes,
     with warehouse.connect() as conn:
         portfolio_id = ensure_portfolio(conn, user_id, portfolio_name, equity)
         written = write_book(conn, portfolio_id=portfolio_id, user_id=user_id, rows=rows,
-                             upload_id=upload_id)
+                             upload_id=upload_id, uploaded_on=today,
+                             prices_split_adjusted=prices_split_adjusted)
         if in_transaction is not None:
             in_transaction(conn)
     return UploadResult(portfolio_id, upload_id, list(written.position_ids), written.inserted,

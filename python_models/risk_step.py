@@ -19,7 +19,7 @@ Conventions: :mod:`python_models.conventions`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,8 @@ class RiskInputs:
     portfolio_days : ``portfolio_id, snapshot_date, equity, portfolio_value,
         daily_return`` up to the as-of date.
     tags : ``position_id, tag_id, tag_name`` (one row per position–tag pair).
+    split_options : ``{position_id: reason}`` of option positions whose underlying split
+        after their entry (OCC adjusted the contract): their Greeks are a ``fallback``.
     """
 
     sessions: pd.DatetimeIndex
@@ -73,6 +75,7 @@ class RiskInputs:
     securities: pd.DataFrame
     portfolio_days: pd.DataFrame
     tags: pd.DataFrame
+    split_options: dict[int, str] = field(default_factory=dict)
 
 
 def closes_matrix(prices: pd.DataFrame, sessions: pd.DatetimeIndex) -> pd.DataFrame:
@@ -131,15 +134,24 @@ def with_option_inputs(positions: pd.DataFrame, closes: pd.DataFrame,
     return out
 
 
-def greeks_table(positions: pd.DataFrame) -> pd.DataFrame:
-    """Positions with their Greeks, ``greeks_source`` and why a fallback was used."""
+def greeks_table(positions: pd.DataFrame,
+                 split_options: dict[int, str] | None = None) -> pd.DataFrame:
+    """Positions with their Greeks, ``greeks_source`` and why a fallback was used.
+
+    An option in ``split_options`` (its underlying split after its entry) is priced
+    without σ, so its Greeks are the fallback; its reason is the one given there.
+    """
+    split_reason = positions["position_id"].map(split_options or {})
+    flagged = split_reason.notna().to_numpy()
     greeks = position_greeks(positions.assign(
-        days_to_expiry=positions["days_to_expiry"].astype(float)))
+        days_to_expiry=positions["days_to_expiry"].astype(float),
+        volatility=positions["volatility"].where(~flagged)))
     days = positions["days_to_expiry"]
     reason = np.select(
         [days.isna().to_numpy(), (days.fillna(0) <= 0).to_numpy(),
          positions["spot"].isna().to_numpy(), positions["volatility"].isna().to_numpy()],
         ["no_expiry", "expired", "no_price", "no_volatility"], "not_computable")
+    reason = np.where(flagged, split_reason.astype(object).to_numpy(), reason)
     table = pd.concat([positions, greeks], axis=1)
     table["fallback_reason"] = pd.Series(reason, index=table.index, dtype=object).where(
         greeks["greeks_source"] == "fallback", None)
@@ -202,7 +214,7 @@ def compute_risk(inputs: RiskInputs, as_of: dt.date, rate: float) -> dict[str, p
     underlyings = sorted(set(inputs.positions["underlying_symbol"].dropna()))
     betas = factor_betas(returns, underlyings, as_of_ts)
     positions = with_option_inputs(inputs.positions, closes, returns, as_of_ts, rate)
-    greeks = greeks_table(positions)
+    greeks = greeks_table(positions, inputs.split_options)
 
     days = inputs.portfolio_days.assign(
         snapshot_date=lambda f: pd.to_datetime(f["snapshot_date"]))

@@ -25,8 +25,8 @@ from api.queries.modeling_sessions import SessionNotFound, read_session, utc_now
 from api.queries.modeling_state import SessionState, read_trades, session_state
 from ingest.config import Settings
 from ingest.csv_problems import CsvProblem
-from ingest.market_data import expand_symbols
 from ingest.on_demand import load_on_demand, missing_history
+from ingest.security_master import expand_symbols
 from ingest.trades import Trade, TradeValidationError, validate_trade, validate_trades
 from ingest.warehouse import Connection, Warehouse
 

@@ -14,7 +14,7 @@ VALUE_COLUMNS = (
     "previous_portfolio_value", "daily_return",
 )
 _SNAPSHOT_SELECT = ", ".join(f"s.{c}" for c in ("snapshot_date", *VALUE_COLUMNS,
-                                                 "position_count"))
+                                                 "position_count", "stale_position_count"))
 
 _COUNTS = """
     select d.position_type, count(*) as n
@@ -59,8 +59,9 @@ def portfolio_summary(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any]
                                  {"portfolio_id": portfolio_id})
     summary = floats(snapshot, VALUE_COLUMNS)
     summary.pop("position_count", None)
+    stale = int(summary.pop("stale_position_count") or 0)
     as_of = summary.pop("snapshot_date")
-    return {**summary, "portfolio_id": portfolio_id, "as_of": as_of,
+    return {**summary, "portfolio_id": portfolio_id, "as_of": as_of, "stale_positions": stale,
             "counts": _counts(by_type, int(in_book["n"]) if in_book else 0),
             "price_sources": sources}
 

@@ -1,8 +1,10 @@
 """Positions at the portfolio's as-of date: filters, subtotals and groups in SQL.
 
 Base: ``marts.dim_positions`` left-joined to ``marts.fct_position_values_daily`` on
-the portfolio's latest snapshot date; tags are read live from ``app.tags`` /
-``app.position_tags`` (only the requesting user's tags), so tag edits show at once.
+the portfolio's latest snapshot date and to ``app.positions`` for the entry price as
+uploaded (``entry_price`` is split-adjusted to today's share terms); tags are read
+live from ``app.tags`` / ``app.position_tags`` (only the requesting user's tags), so
+tag edits show at once.
 """
 
 from __future__ import annotations
@@ -20,17 +22,23 @@ POSITION_COLUMNS = (
     "multiplier", "sector", "industry",
 )
 VALUE_COLUMNS = (
-    "valuation_date", "price", "previous_price", "price_source", "market_value", "exposure",
+    "valuation_date", "price", "previous_price", "price_source", "price_date", "price_is_stale",
+    "market_value", "exposure",
     "cost_basis", "unrealized_pnl", "daily_pnl", "mtd_pnl", "ytd_pnl",
 )
-FLOAT_COLUMNS = ("strike", "quantity", "entry_price", "multiplier", "price", "previous_price",
-                 "market_value", "exposure", "cost_basis", "unrealized_pnl", "daily_pnl",
-                 "mtd_pnl", "ytd_pnl")
+FLOAT_COLUMNS = ("strike", "quantity", "entry_price", "entry_price_as_traded", "multiplier",
+                 "price", "previous_price", "market_value", "exposure", "cost_basis",
+                 "unrealized_pnl", "daily_pnl", "mtd_pnl", "ytd_pnl")
+# the entry price as uploaded and its basis, live from the book (ingest/splits.py)
+_LOT_COLUMNS = ("coalesce(lot.entry_price_as_traded, d.entry_price) as entry_price_as_traded",
+                "coalesce(lot.entry_price_basis, 'as_traded') as entry_price_basis")
 SUM_COLUMNS = ("market_value", "exposure", "unrealized_pnl", "daily_pnl")
 TYPE_ORDER = {name: index for index, name in enumerate(("LONG", "SHORT", "LC", "LP", "SC",
                                                           "SP"))}
-_SUMS = ", ".join(f"sum(f.{c}) as {c}" for c in SUM_COLUMNS)
-_WINDOW_SUMS = ", ".join(f"sum(f.{c}) over () as _{c}" for c in SUM_COLUMNS)
+_STALE = "sum(case when f.price_is_stale then 1 else 0 end)"
+_SUMS = ", ".join([*(f"sum(f.{c}) as {c}" for c in SUM_COLUMNS), f"{_STALE} as stale"])
+_WINDOW_SUMS = ", ".join([*(f"sum(f.{c}) over () as _{c}" for c in SUM_COLUMNS),
+                          f"{_STALE} over () as _stale"])
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ def _filtered_cte(user_id: int, portfolio_id: int,
             params["tag_count"] = len(criteria.tags)
         clauses.append(f"d.position_id in ({tagged})")
     columns = ", ".join([*(f"d.{c}" for c in POSITION_COLUMNS),
-                         *(f"v.{c}" for c in VALUE_COLUMNS)])
+                         *(f"v.{c}" for c in VALUE_COLUMNS), *_LOT_COLUMNS])
     cte = f"""
         with as_of as (
             select max(snapshot_date) as as_of_date from marts.fct_portfolio_snapshots
@@ -71,6 +79,7 @@ def _filtered_cte(user_id: int, portfolio_id: int,
             left join marts.fct_position_values_daily v
               on v.position_id = d.position_id
              and v.valuation_date = (select as_of_date from as_of)
+            left join app.positions lot on lot.id = d.position_id
             where {' and '.join(clauses)}
         )
     """
@@ -174,7 +183,8 @@ def list_positions(warehouse: Warehouse, *, user_id: int, portfolio_id: int,
         if rows:
             first = rows[0]
             as_of = {"as_of_date": first["_as_of"]}
-            totals = {"count": first["_count"], **{c: first[f"_{c}"] for c in SUM_COLUMNS}}
+            totals = {"count": first["_count"], "stale": first["_stale"],
+                      **{c: first[f"_{c}"] for c in SUM_COLUMNS}}
         else:  # a page past the end: the totals need their own statement
             summed = conn.fetch_one(
                 f"{cte} select (select as_of_date from as_of) as as_of_date, "
@@ -194,5 +204,6 @@ def list_positions(warehouse: Warehouse, *, user_id: int, portfolio_id: int,
     return {
         "portfolio_id": portfolio_id, "as_of": as_of["as_of_date"] if as_of else None,
         "total": int(totals["count"]), "limit": limit, "offset": offset, "items": items,
+        "stale_positions": int(totals["stale"] or 0),
         "totals": _subtotals(totals), "group_by": group_by, "groups": groups,
     }

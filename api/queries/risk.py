@@ -8,6 +8,7 @@ import math
 from typing import Any, Literal
 
 from api.queries.common import consistent_reads
+from api.queries.staleness import stale_positions
 from api.schemas.risk import FACTOR_CONVENTIONS, GREEKS_CONVENTIONS, METRICS_CONVENTIONS
 from ingest.warehouse import Warehouse
 from python_models.conventions import BETA_MIN_OBS, BETA_WINDOW_RETURNS
@@ -53,8 +54,10 @@ def greeks(warehouse: Warehouse, portfolio_id: int, view: View) -> dict[str, Any
             "select * from marts.fct_position_greeks where portfolio_id = :p "
             f"and as_of_date = :d{_VIEW_FILTER[view]} order by position_id",
             {"p": portfolio_id, "d": as_of})]
+        stale = stale_positions(conn, portfolio_id, as_of)
     return {"portfolio_id": portfolio_id, "as_of": as_of, "view": view,
-            "totals": greeks_totals(rows), "positions": rows, "conventions": GREEKS_CONVENTIONS}
+            "totals": greeks_totals(rows), "positions": rows, "stale_positions": stale,
+            "conventions": GREEKS_CONVENTIONS}
 
 
 def factors(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | None:
@@ -80,7 +83,8 @@ def factors(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | None:
             "and b.factor = e.factor and b.as_of_date = e.as_of_date "
             "where e.portfolio_id = :p and e.as_of_date = :d "
             "order by e.position_id, e.factor", params)
-    return {"portfolio_id": portfolio_id, "as_of": as_of,
+        stale = stale_positions(conn, portfolio_id, as_of)
+    return {"portfolio_id": portfolio_id, "as_of": as_of, "stale_positions": stale,
             "window_returns": BETA_WINDOW_RETURNS, "min_obs": BETA_MIN_OBS,
             "factors": [_clean(r) for r in portfolio_rows],
             "positions": [_clean(r) for r in position_rows],
@@ -102,7 +106,9 @@ def metrics(warehouse: Warehouse, portfolio_id: int) -> dict[str, Any] | None:
         components = [_clean(r) for r in conn.fetch_dicts(
             "select * from marts.fct_var_components where portfolio_id = :p "
             "and as_of_date = :d order by component_level, position_id, tag_name", params)]
+        stale = stale_positions(conn, portfolio_id, as_of)
     return {"portfolio_id": portfolio_id, "as_of": as_of, "metrics": _clean(row),
+            "stale_positions": stale,
             "var_components_positions": [c for c in components
                                          if c["component_level"] == "position"],
             "var_components_tags": [c for c in components if c["component_level"] == "tag"],

@@ -102,6 +102,10 @@ def upload_portfolio(
                     "first snapshot day", examples=[3000000])] = None,
     portfolio_id: Annotated[int | None, Query(
         ge=1, le=ID_MAX, description="one of your portfolios; default: your portfolio")] = None,
+    prices_split_adjusted: Annotated[bool, Form(
+        description="the file's entry prices are already split-adjusted (default: as "
+                    "traded on the entry date; adjusted by the splits since)",
+        examples=[False])] = False,
 ) -> dict:
     """Validate the whole file; on any problem answer 422 listing the first problems
     (row, column, message; at most `csv_max_problems`, 200 by default) with their
@@ -125,7 +129,8 @@ def upload_portfolio(
             result = upload_positions_csv(
                 warehouse, user_id=user.id, data=data, today=upload_today(settings),
                 equity=equity, portfolio_name=name, max_problems=settings.csv_max_problems,
-                in_transaction=lambda conn: bump_user(conn, user.id))
+                in_transaction=lambda conn: bump_user(conn, user.id),
+                prices_split_adjusted=prices_split_adjusted)
     except CsvTooLargeError as error:
         raise ApiError(413, str(error), details={"max_bytes": error.max_bytes}) from error
     except CsvValidationError as error:

@@ -53,6 +53,7 @@ _SUMMARY_EXAMPLE: dict[str, Any] = {
     "counts": {"position_count": 50, "long_count": 20, "short_count": 15, "option_count": 15,
                "lc_count": 5, "lp_count": 3, "sc_count": 4, "sp_count": 3,
                "positions_in_book": 50},
+    "stale_positions": 0,
     "price_sources": ["synthetic"],
 }
 
@@ -66,6 +67,8 @@ class PortfolioSummary(SnapshotValues):
     name: str
     as_of: dt.date = Field(description="the snapshot date (latest XNYS session built)")
     counts: PositionCounts
+    stale_positions: int = Field(0, description="positions valued at a close carried "
+                                 "forward on the as-of date (no bar that session)")
     price_sources: list[str] = Field(description="sources of the as-of prices "
                                                  "(`synthetic`, `polygon`)")
 

@@ -21,10 +21,12 @@ POSITION_TYPES: tuple[str, ...] = ("LONG", "SHORT", "LC", "LP", "SC", "SP")
 _POSITION_EXAMPLE: dict[str, Any] = {
     "position_id": 42, "symbol": "AAPL", "underlying_symbol": "AAPL", "asset_type": "STOCK",
     "position_type": "LONG", "option_type": None, "strike": None, "expiry_date": None,
-    "quantity": 1000.0, "entry_price": 180.5, "entry_date": "2026-06-02", "multiplier": 1,
+    "quantity": 1000.0, "entry_price": 180.5, "entry_price_as_traded": 361.0,
+    "entry_price_basis": "as_traded", "entry_date": "2026-06-02", "multiplier": 1,
     "sector": "Technology", "industry": "Consumer Electronics",
     "valuation_date": "2026-11-20", "price": 195.25, "previous_price": 194.1,
-    "price_source": "synthetic", "market_value": 195250.0, "exposure": 195250.0,
+    "price_source": "synthetic", "price_date": "2026-11-20", "price_is_stale": False,
+    "market_value": 195250.0, "exposure": 195250.0,
     "cost_basis": 180500.0, "unrealized_pnl": 14750.0, "daily_pnl": 1150.0,
     "mtd_pnl": 3200.0, "ytd_pnl": 14750.0,
     "tags": [{"id": 7, "name": "tech", "color": "#1F77B4"}],
@@ -43,7 +45,12 @@ class PositionPublic(BaseModel):
     strike: float | None
     expiry_date: dt.date | None
     quantity: float = Field(description="signed: shares or contracts")
-    entry_price: float = Field(description="per share (options: premium per share)")
+    entry_price: float = Field(description="per share (options: premium per share), "
+                                           "split-adjusted to today's shares")
+    entry_price_as_traded: float | None = Field(
+        None, description="the entry price as uploaded (before split adjustment)")
+    entry_price_basis: str | None = Field(
+        None, description="as_traded | split_adjusted: how the upload gave the price")
     entry_date: dt.date
     multiplier: float = Field(description="100 for options, 1 otherwise")
     sector: str | None
@@ -52,6 +59,9 @@ class PositionPublic(BaseModel):
     price: float | None
     previous_price: float | None
     price_source: str | None
+    price_date: dt.date | None = Field(None, description="session of the close used")
+    price_is_stale: bool | None = Field(None, description="no bar that session: valued at "
+                                                          "the last close (price_date)")
     market_value: float | None
     exposure: float | None
     cost_basis: float | None
@@ -101,6 +111,8 @@ class PositionsPage(BaseModel):
     offset: int
     items: list[PositionPublic] = Field(description="this page, ordered by symbol, entry date")
     totals: Subtotals = Field(description="over every filtered position (all pages)")
+    stale_positions: int = Field(0, description="filtered positions valued at a close "
+                                 "carried forward (no bar on the as-of date)")
     group_by: Literal["type", "tag", "sector", "industry"] | None
     groups: list[PositionGroup] | None = Field(
         description="groupBy only: a position with several tags is in each of their "

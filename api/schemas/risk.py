@@ -123,6 +123,8 @@ class GreeksReport(BaseModel):
     as_of: dt.date
     view: Literal["portfolio", "longs", "shorts"]
     totals: GreeksTotals
+    stale_positions: int = Field(0, description="positions valued at a close carried "
+                                 "forward on the as-of date (no bar that session)")
     positions: list[PositionGreeks]
     conventions: dict[str, str] = Field(description="units and definitions of every field")
 
@@ -161,6 +163,8 @@ class FactorReport(BaseModel):
     portfolio_id: int
     as_of: dt.date
     window_returns: int = Field(description="60 daily returns")
+    stale_positions: int = Field(0, description="positions valued at a close carried "
+                                 "forward on the as-of date (no bar that session)")
     min_obs: int = Field(description="20 paired returns, else NULL")
     factors: list[PortfolioFactor]
     positions: list[PositionFactor]
@@ -218,6 +222,8 @@ class RiskMetrics(BaseModel):
 class MetricsReport(BaseModel):
     portfolio_id: int
     as_of: dt.date
+    stale_positions: int = Field(0, description="positions valued at a close carried "
+                                 "forward on the as-of date (no bar that session)")
     metrics: RiskMetrics
     var_components_positions: list[VarComponent]
     var_components_tags: list[VarComponent]

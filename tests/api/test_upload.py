@@ -216,3 +216,20 @@ def test_upload_through_the_api_built_the_book(env):
     assert env.run["portfolio_id"] == env.portfolios["demo_user_1"]
     assert env.run["progress"] == 1.0
     assert env.run["requested_by"] == env.users["demo_user_1"]
+
+
+def test_upload_says_whether_entry_prices_are_already_split_adjusted(fresh_env, monkeypatch):
+    # what the upload writes is under test, not the backfill it queues (not started here)
+    monkeypatch.setattr("api.routes.portfolio.batches.start_portfolio_backfill",
+                        lambda *args, **kwargs: "not-started")
+    env, h = fresh_env, fresh_env.headers("demo_user_2")
+    good = (DEMO_DATA / "demo_user_2.csv").read_bytes()
+    for flag, basis in (("true", "split_adjusted"), ("false", "as_traded")):
+        ok_data(env.client.post(UPLOAD, headers=h, data={"prices_split_adjusted": flag},
+                                files={"file": ("b.csv", good, "text/csv")}), 202)
+        rows = env.rows("select distinct entry_price_basis as basis, uploaded_on, "
+                        "count(*) as n, sum(case when entry_price_as_traded = entry_price "
+                        "then 1 else 0 end) as same from app.positions "
+                        "group by entry_price_basis, uploaded_on")
+        assert [(r["basis"], str(r["uploaded_on"])) for r in rows] == [(basis, str(AS_OF))]
+        assert rows[0]["n"] == rows[0]["same"] == good.count(b"\n") - 1

@@ -6,10 +6,11 @@ binary floating point: DuckDB and PostgreSQL must agree bit for bit, and with th
 loops below to far better than 1e-9.
 
 The book covers: a long stock entered before the loaded history, a short with missing
-closes (one on the first session of February), options of the four types (one entered
-on a Saturday, one inside the window), a stock and an option missing from the security
-master, a second portfolio with set equity whose positions enter inside the window, a
-portfolio whose only position enters after the as-of date and one with no positions.
+closes (one on the first session of February; carried forward, stale), options of the
+four types (one entered on a Saturday, one inside the window), a stock and an option
+missing from the security master, a second portfolio with set equity whose positions
+enter inside the window, a portfolio whose only position enters after the as-of date
+and one with no positions.
 """
 
 from __future__ import annotations
@@ -138,17 +139,21 @@ def load(warehouse: Warehouse) -> None:
 
 
 def recompute_positions() -> dict[tuple[int, dt.date], dict]:
-    """Every position on every loaded session on or after its entry date with a close."""
+    """Every position on every loaded session on or after its entry date (options: up to
+    expiry) from its first close; a session without a close carries the last one."""
     close = {(symbol, day): price for symbol, day, price, _ in price_rows()}
     rows = {}
     for pid, portfolio_id, symbol, q, entry, entry_date in POSITIONS:
-        m = EXPECTED_DIM[pid][6]
-        previous_price = previous_day = None
+        m, expiry = EXPECTED_DIM[pid][6], EXPECTED_DIM[pid][5]
+        previous_price = previous_day = price = price_date = None
         mtd = ytd = 0.0
         for day in SESSIONS:
-            if day < entry_date or (symbol, day) not in close:
+            if day < entry_date or (expiry is not None and day > expiry):
                 continue
-            price = close[(symbol, day)]
+            if (symbol, day) in close:
+                price, price_date = close[(symbol, day)], day
+            if price is None:
+                continue
             prev = entry if previous_price is None else previous_price
             daily = q * (price - prev) * m
             if previous_day is None or previous_day.month != day.month \
@@ -164,7 +169,8 @@ def recompute_positions() -> dict[tuple[int, dt.date], dict]:
                 "cost_basis": q * entry * m,
                 "unrealized_pnl": q * price * m - q * entry * m,
                 "daily_pnl": daily, "mtd_pnl": mtd, "ytd_pnl": ytd,
-                "position_type": EXPECTED_DIM[pid][2],
+                "position_type": EXPECTED_DIM[pid][2], "price_date": price_date,
+                "price_is_stale": price_date != day,
             }
             previous_price, previous_day = price, day
     return rows
@@ -207,6 +213,7 @@ def recompute_snapshots() -> dict[tuple[int, dt.date], dict]:
                 "previous_portfolio_value": value,
                 "daily_return": pnl / value,
                 "position_count": len(rows),
+                "stale_position_count": sum(r["price_is_stale"] for r in rows),
                 "long_count": types.count("LONG"), "short_count": types.count("SHORT"),
                 "lc_count": types.count("LC"), "lp_count": types.count("LP"),
                 "sc_count": types.count("SC"), "sp_count": types.count("SP"),

@@ -37,8 +37,8 @@ POSITION_COLUMNS = ("price", "previous_price", "market_value", "exposure", "cost
 SNAPSHOT_COLUMNS = ("equity", "market_value", "long_exposure", "short_exposure",
                     "gross_exposure", "net_exposure", "daily_pnl", "mtd_pnl", "ytd_pnl",
                     "cumulative_pnl", "portfolio_value", "previous_portfolio_value",
-                    "daily_return", "position_count", "long_count", "short_count",
-                    "lc_count", "lp_count", "sc_count", "sp_count")
+                    "daily_return", "position_count", "stale_position_count", "long_count",
+                    "short_count", "lc_count", "lp_count", "sc_count", "sp_count")
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -137,6 +137,8 @@ def test_position_values_match_plain_python(build, table, window_only):
             assert row[column] == pytest.approx(want[column], abs=TOLERANCE, rel=0), column
         assert row["price_source"] == ("synthetic" if row["position_id"] in {3, 4, 5, 6, 8}
                                        else "polygon")
+        assert (row["price_date"], row["price_is_stale"]) == (want["price_date"],
+                                                              want["price_is_stale"])
 
 
 def test_position_value_rules(build):
@@ -150,12 +152,17 @@ def test_position_value_rules(build):
     # Entered on a Saturday: first row the next session (Tuesday after MLK day).
     assert dates[4][0] == dt.date(2025, 1, 21)
     assert rows[(4, dt.date(2025, 1, 21))]["previous_price"] == 6.5
-    # Missing closes give no row; the next row is measured from the last close.
-    assert dt.date(2025, 2, 3) not in dates[2]
-    assert dt.date(2025, 1, 22) not in dates[2]
+    # A missing close carries the last one forward, stale, with no P&L; the next
+    # fresh row is measured from it.
+    jan31, feb3 = rows[(2, dt.date(2025, 1, 31))], rows[(2, dt.date(2025, 2, 3))]
+    assert (feb3["price"], feb3["price_date"], feb3["price_is_stale"]) == (
+        jan31["price"], dt.date(2025, 1, 31), True)
+    assert feb3["daily_pnl"] == feb3["mtd_pnl"] == 0  # first February row: MTD restarts
+    assert rows[(2, dt.date(2025, 1, 22))]["price_is_stale"] is True
     feb4 = rows[(2, dt.date(2025, 2, 4))]
-    assert feb4["previous_price"] == rows[(2, dt.date(2025, 1, 31))]["price"]
-    assert feb4["mtd_pnl"] == feb4["daily_pnl"]  # first February row: MTD restarts
+    assert feb4["previous_price"] == jan31["price"]
+    assert feb4["price_is_stale"] is False
+    assert feb4["mtd_pnl"] == feb4["daily_pnl"]
     # A close on a non-session date is ignored; a position entered after as-of has no row.
     assert dt.date(2025, 1, 18) not in dates[1]
     assert dates[11] == []

@@ -1,5 +1,9 @@
 """A loopback HTTP server that speaks Polygon.io's daily-aggregates wire format.
 
+``GET /v3/reference/splits`` and ``GET /v2/aggs/grouped/locale/us/market/stocks/{date}``
+are served by :mod:`tests.fakes.polygon_routes`. With ``limit=(n, window)`` the server
+answers 429 to a request when n requests were already accepted in the last ``window``
+seconds (Polygon's free tier: 5 per rolling 60 s; tests scale the window down).
 ``GET /v2/aggs/ticker/{ticker}/range/1/day/{from}/{to}`` answers like Polygon::
 
     {"ticker": "AAPL", "queryCount": 63, "resultsCount": 50, "adjusted": true,
@@ -8,10 +12,11 @@
      "status": "OK", "request_id": "...", "count": 50,
      "next_url": "http://127.0.0.1:PORT/v2/aggs/ticker/AAPL/range/1/day/...?cursor=..."}
 
-Bars come from :class:`ingest.synthetic.SyntheticProvider` (any symbol; ``O:`` option
-tickers are mapped back to the OCC symbol), so the same seeded prices as the offline
-default. ``t`` is the bar's session start, midnight America/New_York, in Unix ms —
-as Polygon sends it. ``next_url`` carries a cursor but no API key (as Polygon's).
+Bars come from :class:`tests.fakes.fake_market.FakeMarket` (the synthetic generator's
+prices, as of the market's ``today`` around splits, with missing sessions), so the
+same seeded prices as the offline default. ``t`` is the bar's session start, midnight
+America/New_York, in Unix ms — as Polygon sends it. ``next_url`` carries a cursor
+but no API key (as Polygon's).
 
 Faults are injected per ticker with :meth:`FakePolygon.add_fault`: HTTP 429 with a
 ``Retry-After`` header, 5xx N times then OK, slow answers (client timeouts),
@@ -22,46 +27,28 @@ and ``ERROR`` answers. Every request is logged with its arrival time
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Literal
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
-import pandas as pd
+from tests.fakes.fake_market import FakeMarket, synthetic_bars
+from tests.fakes.polygon_routes import over_limit, reference_body
+from tests.fakes.polygon_wire import (
+    Fault,
+    FaultKind,
+    RequestRecord,
+    decode_cursor,
+    encode_cursor,
+    wire_bars,
+)
 
-NEW_YORK = ZoneInfo("America/New_York")
-FaultKind = Literal["429", "5xx", "slow", "malformed", "not_found", "empty", "error", "crash"]
+__all__ = ["FakeMarket", "FakePolygon", "synthetic_bars"]
 
-
-@dataclass
-class Fault:
-    """A misbehaviour for one ticker; ``times=None`` means on every request."""
-
-    kind: FaultKind
-    times: int | None = None
-    retry_after: str | None = None    # Retry-After header value for 429 / 5xx
-    status: int = 503                 # HTTP status of a 5xx fault
-    delay: float = 0.0                # seconds before answering (slow)
-    served: int = 0
-
-
-@dataclass
-class RequestRecord:
-    at: float                         # time.monotonic() on arrival
-    wall: float                       # time.time() on arrival
-    path: str
-    ticker: str | None
-    query: dict[str, list[str]]
-    authorised: bool
-    status: int = 0
 
 
 @dataclass
@@ -71,15 +58,15 @@ class FakePolygon:
     api_key: str = "test-key"
     page_size: int = 50_000
     bars_source: object = None        # callable(symbol, start, end) -> DataFrame
+    market: FakeMarket = field(default_factory=FakeMarket)  # splits, today, gaps
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     log: list[RequestRecord] = field(default_factory=list)
+    limit: tuple[int, float] | None = None  # strict: at most n requests per window (s)
 
     def __post_init__(self):
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        if self.bars_source is None:
-            self.bars_source = synthetic_bars
         self._bars_cache: dict[tuple, list[dict]] = {}
 
     # -- lifecycle ------------------------------------------------------------------
@@ -133,20 +120,20 @@ class FakePolygon:
             return [record for record in self.log if record.ticker is not None]
 
     def results(self, ticker: str, start: dt.date, end: dt.date) -> list[dict]:
-        """Polygon ``results`` rows for a ticker and range (memoised: pages reuse them)."""
+        """Polygon ``results`` rows for a ticker and range.
+
+        From :attr:`market` (as of its ``today``), or from ``bars_source`` when given
+        (memoised: pages reuse them).
+        """
+        if self.bars_source is None:
+            return wire_bars(self.market.bars(ticker, start, end))
         key = (ticker, start, end)
         with self._lock:
             cached = self._bars_cache.get(key)
         if cached is not None:
             return cached
         symbol = ticker[2:] if ticker.startswith("O:") else ticker
-        bars = self.bars_source(symbol, start, end)
-        results = [
-            {"v": float(row.volume), "vw": float(row.vwap), "o": float(row.open),
-             "c": float(row.close), "h": float(row.high), "l": float(row.low),
-             "t": _epoch_ms(pd.Timestamp(row.price_date).date()), "n": int(row.trades)}
-            for row in bars.sort_values("price_date").itertuples()
-        ]
+        results = wire_bars(self.bars_source(symbol, start, end))  # type: ignore[operator]
         with self._lock:
             self._bars_cache[key] = results
         return results
@@ -158,57 +145,6 @@ class FakePolygon:
                     fault.served += 1
                     return fault
         return None
-
-
-def synthetic_bars(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Bars of ``symbol`` from the project's synthetic provider (seeded, any symbol).
-
-    Falls back to a seeded random walk over XNYS sessions when
-    ``ingest.synthetic`` is not importable.
-    """
-    try:
-        provider = _synthetic_provider()
-    except ImportError:
-        return _random_walk_bars(symbol, start, end)
-    return provider.daily_bars([symbol], start, end).bars
-
-
-@lru_cache(maxsize=1)
-def _synthetic_provider():
-    from ingest.synthetic import SyntheticProvider
-
-    return SyntheticProvider(risk_free_rate=0.045)
-
-
-def _random_walk_bars(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    import zlib
-
-    import numpy as np
-
-    from ingest.calendar import sessions
-
-    days = sessions(start, end)
-    rng = np.random.default_rng(zlib.crc32(symbol.encode()))
-    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days))))
-    return pd.DataFrame({
-        "symbol": symbol, "price_date": days, "open": close * 0.999, "high": close * 1.01,
-        "low": close * 0.99, "close": close, "volume": 1e6, "vwap": close, "trades": 1000,
-        "source": "synthetic",
-    })
-
-
-def _epoch_ms(day: dt.date) -> int:
-    midnight = dt.datetime.combine(day, dt.time(0, 0), tzinfo=NEW_YORK)
-    return int(midnight.timestamp() * 1000)
-
-
-def _encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    padded = cursor + "=" * (-len(cursor) % 4)
-    return int(json.loads(base64.urlsafe_b64decode(padded))["o"])
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -249,6 +185,17 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             fake.log.append(record)
         request_id = uuid.uuid4().hex
+        if authorised and fake.limit is not None and over_limit(fake, record):
+            record.status = 429
+            self._send(429, {"status": "ERROR", "request_id": request_id, "error":
+                             "You've exceeded the maximum requests per minute"},
+                       {"Retry-After": f"{fake.limit[1]:g}"})
+            return
+        body = reference_body(fake, parts.path, query, request_id) if authorised else None
+        if body is not None:
+            record.status = 200
+            self._send(200, body)
+            return
         if ticker is None:
             record.status = 404
             self._send(404, {"status": "NOT_FOUND", "request_id": request_id,
@@ -271,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
                              "error": "Could not parse the time parameter"})
             return
         results = fake.results(ticker, start, end)
-        offset = _decode_cursor(query["cursor"][0]) if "cursor" in query else 0
+        offset = decode_cursor(query["cursor"][0]) if "cursor" in query else 0
         page = results[offset:offset + fake.page_size]
         body = {"ticker": ticker, "queryCount": len(results), "resultsCount": len(page),
                 "adjusted": True, "status": "OK", "request_id": request_id,
@@ -280,7 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
             body["results"] = page
         if offset + fake.page_size < len(results):
             body["next_url"] = (f"{fake.base_url}{parts.path}"
-                                f"?cursor={_encode_cursor(offset + fake.page_size)}")
+                                f"?cursor={encode_cursor(offset + fake.page_size)}")
         record.status = 200
         self._send(200, body)
 

@@ -15,7 +15,14 @@ from api.demo import load_demo_books
 from flows import pipeline, steps
 from flows.deployments import SCHEDULES, TIMEZONE, deployments
 from flows.plan import BATCH_PLAN
-from flows.prefect_flows import daily_update, portfolio_backfill
+from flows.prefect_flows import (
+    cache_warming_flow,
+    daily_update,
+    market_data_flow,
+    portfolio_backfill,
+    risk_metrics_flow,
+    snapshots_flow,
+)
 from ingest.backfill_progress import read_progress
 from ingest.config import get_settings
 from ingest.warehouse import close_all_warehouses, get_warehouse
@@ -77,8 +84,8 @@ def test_three_scheduled_deployments_with_exact_cron_and_timezone(harness):
         for schedule in deployment.schedules or []:
             found[deployment.name] = (schedule.schedule.cron, schedule.schedule.timezone)
     assert found == {name: (cron, TIMEZONE) for name, cron in SCHEDULES.items()}
-    assert SCHEDULES == {"market-data": "0 16 * * 1-5", "risk-metrics": "0 17 * * 1-5",
-                         "snapshots": "30 17 * * 1-5"}
+    assert SCHEDULES == {"cache-warming": "0 6 * * 1-5", "market-data": "0 16 * * 1-5",
+                         "risk-metrics": "0 17 * * 1-5", "snapshots": "30 17 * * 1-5"}
 
 
 def test_backfill_flow_marks_its_batch_run_with_symbol_progress(demo_env):
@@ -167,3 +174,17 @@ def test_unreachable_prefect_server_fails_the_run_without_running_it(settings, m
     assert run["details"] == {"prefect_api_url": "http://127.0.0.1:9/api",
                               "prefect_deployment": "daily-update/daily-update"}
     close_all_warehouses()
+
+
+def test_each_scheduled_flow_is_a_recorded_noop_on_a_holiday(demo_env):
+    before = _marts(demo_env)
+    thanksgiving = dt.date(2026, 11, 26)
+    for kind, run in (("cache_warming", cache_warming_flow), ("market_data", market_data_flow),
+                      ("risk_metrics", risk_metrics_flow), ("snapshots", snapshots_flow)):
+        assert run(as_of=thanksgiving)["skipped"] is True
+        with get_warehouse(demo_env).connect() as conn:
+            row = conn.fetch_one("select status, message from app.batch_runs where kind = :k "
+                                 "order by created_at desc limit 1", {"k": kind})
+        assert row["status"] == "skipped"
+        assert "not an XNYS session" in row["message"]
+    pd.testing.assert_frame_equal(before, _marts(demo_env))

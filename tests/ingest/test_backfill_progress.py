@@ -175,12 +175,12 @@ def test_progress_is_committed_per_symbol_and_readable_while_running(warehouse, 
                     batch_run_id="run-live", on_symbol=peek)
     reader.close()
     assert seen == [
-        ("AAPL", "running", 1, 0, []),
-        ("MSFT", "running", 2, 0, []),
-        (OPTION, "running", 3, 0, []),
-        ("SPY", "running", 4, 1, ["SPY"]),
-        ("NVDA", "running", 5, 1, ["SPY"]),
-        ("IWM", "running", 6, 1, ["SPY"]),
+        ("AAPL", "processing", 1, 0, []),
+        ("MSFT", "processing", 2, 0, []),
+        (OPTION, "processing", 3, 0, []),
+        ("SPY", "processing", 4, 1, ["SPY"]),
+        ("NVDA", "processing", 5, 1, ["SPY"]),
+        ("IWM", "processing", 6, 1, ["SPY"]),
     ]
 
 
@@ -229,3 +229,24 @@ def test_a_provider_exception_is_one_symbols_failure(warehouse):
     assert json.dumps(row["error_details"]) == '{"BOOM": "ValueError: bad payload"}'
     everything_failed = backfill_prices(warehouse, Flaky(), ["BOOM"], START, END)
     assert everything_failed.status == "failed"
+
+
+def test_a_queued_run_is_pending_then_processing_with_its_portfolio_and_creation(warehouse,
+                                                                                  fake):
+    from ingest.backfill_progress import BackfillProgress, queue_progress
+    from ingest.warehouse.batch_runs import create_batch_run
+
+    run_id = create_batch_run(warehouse, "portfolio_backfill", portfolio_id=7)
+    queue_progress(warehouse, run_id, "polygon", 7)
+    queued = read_progress(warehouse, run_id)
+    assert (queued["status"], queued["portfolio_id"]) == ("pending", 7)
+    BackfillProgress.begin(warehouse, provider="polygon", start=START, end=END, total=2,
+                           batch_run_id=run_id)
+    started = read_progress(warehouse, run_id)
+    assert (started["status"], started["portfolio_id"]) == ("processing", 7)
+    assert started["created_at"] == queued["created_at"] <= started["started_at"]
+    report = backfill_prices(warehouse, cached_polygon(fake, warehouse), ["AAPL"], START, END,
+                             batch_run_id=run_id)
+    done = read_progress(warehouse, run_id)
+    assert (report.status, done["status"], done["created_at"]) == (
+        "completed", "completed", queued["created_at"])

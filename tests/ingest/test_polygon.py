@@ -13,7 +13,8 @@ from ingest.polygon import PolygonProvider, bar_date, polygon_ticker
 from ingest.providers import BAR_COLUMNS
 from ingest.rate_limit import FakeClock, TokenBucket
 from ingest.synthetic import SyntheticProvider
-from tests.fakes.fake_polygon import FakePolygon, _epoch_ms
+from tests.fakes.fake_polygon import FakePolygon
+from tests.fakes.polygon_wire import epoch_ms
 
 START, END = dt.date(2025, 9, 2), dt.date(2025, 12, 31)
 OPTION = "AAPL260116C00200000"
@@ -45,7 +46,7 @@ def test_polygon_ticker_and_session_dates():
     assert bar_date(1704171600000) == dt.date(2024, 1, 2)     # 2024-01-02T05:00Z
     assert bar_date(1719806400000) == dt.date(2024, 7, 1)     # 2024-07-01T04:00Z
     for day in (dt.date(2025, 3, 7), dt.date(2025, 3, 10), dt.date(2025, 11, 3)):
-        assert bar_date(_epoch_ms(day)) == day
+        assert bar_date(epoch_ms(day)) == day
 
 
 def test_bars_are_mapped_paginated_and_match_the_served_data(fake):

@@ -8,6 +8,8 @@
 
     - equity: app.portfolios.equity when set, else the gross market value
       (sum of market_value) on the portfolio's first snapshot session.
+    - stale_position_count: positions valued at a close carried forward from an
+      earlier session (no bar that session).
     - cumulative_pnl: running sum of daily_pnl from that first session;
       portfolio_value = equity + cumulative_pnl; previous_portfolio_value is the
       previous session's portfolio_value (equity on the first session);
@@ -77,6 +79,7 @@ daily_totals as (
         sum(mtd_pnl) as mtd_pnl,
         sum(ytd_pnl) as ytd_pnl,
         count(*) as position_count,
+        sum(case when price_is_stale then 1 else 0 end) as stale_position_count,
         sum(case when position_type = 'LONG' then 1 else 0 end) as long_count,
         sum(case when position_type = 'SHORT' then 1 else 0 end) as short_count,
         sum(case when position_type = 'LC' then 1 else 0 end) as lc_count,
@@ -128,6 +131,7 @@ filled as (
         coalesce(daily_totals.mtd_pnl, 0) as mtd_pnl,
         coalesce(daily_totals.ytd_pnl, 0) as ytd_pnl,
         coalesce(daily_totals.position_count, 0) as position_count,
+        coalesce(daily_totals.stale_position_count, 0) as stale_position_count,
         coalesce(daily_totals.long_count, 0) as long_count,
         coalesce(daily_totals.short_count, 0) as short_count,
         coalesce(daily_totals.lc_count, 0) as lc_count,
@@ -211,6 +215,7 @@ final as (
             daily_pnl / nullif(previous_portfolio_value, 0) as double precision
         ) as daily_return,
         cast(position_count as integer) as position_count,
+        cast(stale_position_count as integer) as stale_position_count,
         cast(long_count as integer) as long_count,
         cast(short_count as integer) as short_count,
         cast(lc_count as integer) as lc_count,

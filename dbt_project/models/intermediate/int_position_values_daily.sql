@@ -1,13 +1,16 @@
 {#-
     One row per position per loaded session (raw.trading_days) on or after its entry
-    date on which the symbol has a close; the whole loaded history, not only the
-    snapshot window (MTD / YTD need the sessions before the window).
+    date from its first session with a close (and, for an option, up to its expiry);
+    the whole loaded history, not only the snapshot window (MTD / YTD need the
+    sessions before the window).
 
-    - Sessions without a close for the symbol are excluded (no row).
-    - previous_price is the close of the position's previous valued session; on its
-      first session on or after the entry date it is the entry price. So a missing
-      close delays the P&L to the next priced session and the daily P&L of a position
-      always sums to its unrealized P&L.
+    - A session without a close for the symbol carries the last close forward:
+      price_date is the session of the close used, price_is_stale = price_date <
+      valuation_date (the position stays in the snapshot at its last close).
+    - previous_price is the price of the position's previous session; on its first
+      valued session on or after the entry date it is the entry price. So a stale
+      session has a daily P&L of 0, the next fresh close takes the whole move, and the
+      daily P&L of a position always sums to its unrealized P&L.
     - mtd_pnl / ytd_pnl: running sum of daily_pnl over the position's sessions of the
       same calendar month / year up to the valuation date.
 -#}
@@ -41,15 +44,52 @@ position_sessions as (
         positions.entry_price,
         positions.multiplier,
         trading_days.session_date as valuation_date,
-        prices.close as price,
-        prices.source as price_source
+        prices.close as bar_close,
+        prices.source as bar_source
 
     from positions
     inner join trading_days
         on trading_days.session_date >= positions.entry_date
-    inner join prices
+        and (positions.expiry_date is null
+             or trading_days.session_date <= positions.expiry_date)
+    left join prices
         on prices.symbol = positions.symbol
         and prices.price_date = trading_days.session_date
+
+),
+
+bar_groups as (
+
+    -- a group = one session with a close and the sessions without one after it
+    select
+        *,
+        count(bar_close) over (
+            partition by position_id
+            order by valuation_date
+            rows between unbounded preceding and current row
+        ) as bar_group
+
+    from position_sessions
+
+),
+
+carried_forward as (
+
+    select
+        position_id,
+        portfolio_id,
+        quantity,
+        entry_price,
+        multiplier,
+        valuation_date,
+        max(bar_close) over (partition by position_id, bar_group) as price,
+        max(bar_source) over (partition by position_id, bar_group) as price_source,
+        max(case when bar_close is not null then valuation_date end) over (
+            partition by position_id, bar_group
+        ) as price_date
+
+    from bar_groups
+    where bar_group > 0
 
 ),
 
@@ -62,7 +102,7 @@ with_previous_price as (
             entry_price
         ) as previous_price
 
-    from position_sessions
+    from carried_forward
 
 ),
 
@@ -75,10 +115,16 @@ valued as (
         price,
         previous_price,
         price_source,
+        price_date,
+        price_date < valuation_date as price_is_stale,
         abs(quantity) * price * multiplier as market_value,
         quantity * price * multiplier as exposure,
         quantity * entry_price * multiplier as cost_basis,
-        quantity * (price - previous_price) * multiplier as daily_pnl,
+        -- no move is a P&L of +0 (a short's q·0 would be −0)
+        case
+            when price = previous_price then 0.0
+            else quantity * (price - previous_price) * multiplier
+        end as daily_pnl,
         {{ dbt.date_trunc('year', 'valuation_date') }} as valuation_year_start,
         {{ dbt.date_trunc('month', 'valuation_date') }} as valuation_month_start
 
@@ -95,6 +141,8 @@ final as (
         cast(price as double precision) as price,
         cast(previous_price as double precision) as previous_price,
         cast(price_source as varchar) as price_source,
+        cast(price_date as date) as price_date,
+        cast(price_is_stale as boolean) as price_is_stale,
         cast(market_value as double precision) as market_value,
         cast(exposure as double precision) as exposure,
         cast(cost_basis as double precision) as cost_basis,

@@ -25,6 +25,7 @@ final as (
         cast(previous_portfolio_value as double precision) as previous_portfolio_value,
         cast(daily_return as double precision) as daily_return,
         cast(position_count as integer) as position_count,
+        cast(stale_position_count as integer) as stale_position_count,
         cast(long_count as integer) as long_count,
         cast(short_count as integer) as short_count,
         cast(lc_count as integer) as lc_count,

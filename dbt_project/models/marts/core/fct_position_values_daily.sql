@@ -30,6 +30,8 @@ final as (
         cast(position_values.price as double precision) as price,
         cast(position_values.previous_price as double precision) as previous_price,
         cast(position_values.price_source as varchar) as price_source,
+        cast(position_values.price_date as date) as price_date,
+        cast(position_values.price_is_stale as boolean) as price_is_stale,
         cast(position_values.market_value as double precision) as market_value,
         cast(position_values.exposure as double precision) as exposure,
         cast(position_values.cost_basis as double precision) as cost_basis,
