@@ -1,8 +1,12 @@
 """The SigmaSight API: ``create_app()`` builds it; ``app`` is what uvicorn serves.
 
 Building the app opens no database connection: the warehouse is reached through the
-``WarehouseDep`` dependency on the first request (the lifespan creates the app/raw
-schemas when the server starts). Routers, one per resource, live under
+``WarehouseDep`` dependency on the first request (when the server starts, the lifespan
+creates the schema of an empty warehouse outside production and refuses to start on one
+whose schema revision is behind: :func:`ingest.warehouse.migrate.prepare_schema`).
+``/healthz``, ``/readyz`` and ``/metrics`` (:mod:`api.routes.health`) sit outside the
+prefix; :class:`api.metrics.MetricsMiddleware` times every request.
+Routers, one per resource, live under
 ``api/routes/`` and are mounted at ``/api/v1``. ``/docs`` is Swagger UI served from
 the vendored assets in ``api/static/swagger-ui`` (no CDN); ``/`` is the risk dashboard
 (static files under ``api/static/dashboard``, a client of ``/api/v1`` only). The read
@@ -27,6 +31,7 @@ from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.errors import BodySizeLimitMiddleware, install_error_handlers
 from api.live.hub import EventHub
 from api.live.sources import start_live_sources
+from api.metrics import MetricsMiddleware
 from api.request_state import start_listener, stop_listener
 from api.routes import (
     admin,
@@ -35,6 +40,7 @@ from api.routes import (
     book_risk,
     exports,
     exposures,
+    health,
     modeling,
     portfolio,
     positions,
@@ -48,7 +54,7 @@ from api.schemas.common import Envelope, ok
 from api.security import LoginRateLimiter
 from ingest.config import Settings, get_settings
 from ingest.warehouse import WarehouseBusyError, get_warehouse
-from ingest.warehouse.schema import ensure_schema
+from ingest.warehouse.migrate import prepare_schema
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +83,10 @@ def _settings_of(app: FastAPI) -> Settings:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    warehouse = get_warehouse(_settings_of(app))
-    try:
-        ensure_schema(warehouse)
+    settings = _settings_of(app)
+    warehouse = get_warehouse(settings)
+    try:  # an out-of-date schema refuses to start (SchemaOutOfDateError: `make migrate`)
+        prepare_schema(warehouse, create_empty=settings.environment != "production")
     except WarehouseBusyError:
         log.warning("warehouse busy at start-up: schemas not checked")
     # PostgreSQL: LISTEN for data-version bumps, so the cache need not read the versions
@@ -112,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_hub = EventHub()  # live events of /api/v1/ws (api/live)
     app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
                        settings=lambda: _settings_of(app))
+    app.add_middleware(MetricsMiddleware,  # outermost: times cached answers too
+                       templates=lambda: app.openapi()["paths"])
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,
@@ -122,10 +131,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
              summary="Liveness (no database access, no auth)",
              responses={200: {"content": {"application/json": {"example": {
                  "success": True, "data": {"status": "ok"}, "message": None}}}}})
-    def health() -> dict:
+    def api_health() -> dict:
         return ok({"status": "ok"})
 
     app.include_router(api)
+    app.include_router(health.router)  # /healthz, /readyz, /metrics: no prefix, no auth
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows import steps
+from flows.metrics import BATCH_SECONDS, STEP_SECONDS
 from flows.progress import BatchReporter
 from ingest.config import Settings
 from ingest.warehouse import Warehouse
@@ -91,17 +92,26 @@ def execute_plan(ctx: BatchContext, plan: Sequence[Step] = BATCH_PLAN, *,
     """Run ``plan`` in order; returns ``{"timings": {step: s}, step: result, ...}``.
 
     After each step its result (when not None) goes into the report, the data version is
-    bumped when the step ``publishes``, and ``reporter`` hears the run's progress.
+    bumped when the step ``publishes``, and ``reporter`` hears the run's progress. The
+    run's and each step's wall time go to the batch metrics (:mod:`flows.metrics`).
     """
     report: dict[str, Any] = {"timings": {}}
+    run_started = time.perf_counter()
     for step in plan:
         started = time.perf_counter()
-        result = call(step, ctx)
+        try:
+            result = call(step, ctx)
+        except BaseException:
+            STEP_SECONDS.labels(step.name, "failed").observe(time.perf_counter() - started)
+            BATCH_SECONDS.labels("failed").observe(time.perf_counter() - run_started)
+            raise
         report["timings"][step.name] = round(time.perf_counter() - started, 3)
+        STEP_SECONDS.labels(step.name, "completed").observe(report["timings"][step.name])
         if result is not None:
             report[step.name] = result
         if step.publishes:  # the API's cached reads of the old data are now stale
             bump_warehouse(ctx.warehouse)
         if reporter is not None:
             reporter.progress(progress_after(step.name), f"{step.name} done")
+    BATCH_SECONDS.labels("completed").observe(time.perf_counter() - run_started)
     return report

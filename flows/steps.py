@@ -16,7 +16,7 @@ from flows.risk_step import run_risk_step
 from ingest.config import Settings
 from ingest.market_data import load_market_data
 from ingest.warehouse import Warehouse
-from ingest.warehouse.schema import ensure_schema
+from ingest.warehouse.migrate import prepare_schema
 
 
 def load_prices_step(warehouse: Warehouse, settings: Settings,
@@ -27,7 +27,7 @@ def load_prices_step(warehouse: Warehouse, settings: Settings,
     With ``batch_run_id`` (the ``app.batch_runs`` id), the loader's per-symbol progress
     goes to that run's ``app.historical_backfill_progress`` row; otherwise to a new one.
     """
-    ensure_schema(warehouse)
+    prepare_schema(warehouse)  # an out-of-date schema stops the run: `make migrate`
     report = load_market_data(warehouse, settings, as_of=as_of, batch_run_id=batch_run_id)
     return {
         "batch_run_id": batch_run_id,

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     duckdb_idle_release_seconds: float = 2.0
     modeling_session_ttl_hours: float = Field(24.0, gt=0, description="idle TTL of a "
                                               "what-if session")
+    ready_max_batch_age_hours: float | None = Field(
+        None, gt=0, description="/readyz fails when the last completed batch is older "
+                                "(unset: the age is reported only)")
     fix_sender_comp_id: str = Field("SIGMASIGHT", min_length=1, description="FIX exports: 49")
     fix_target_comp_id: str = Field("BROKER", min_length=1, description="FIX exports: 56")
 

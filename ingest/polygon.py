@@ -46,6 +46,7 @@ import pandas as pd
 
 from ingest.calendar import NEW_YORK
 from ingest.config import Settings
+from ingest.metrics import count_market_data_request
 from ingest.occ import OccSymbolError, is_option_symbol, parse_occ
 from ingest.providers import BAR_COLUMNS as _BAR_COLUMNS
 from ingest.providers import BarsResult
@@ -272,12 +273,15 @@ class PolygonProvider:
         try:
             response = self._client.get(url, params=params)
         except httpx.TimeoutException as error:
+            count_market_data_request(self.name, None)
             return _Attempt(reason=f"timeout after {self.timeout:g}s ({type(error).__name__})",
                             retryable=True)
         except httpx.TransportError as error:
+            count_market_data_request(self.name, None)
             return _Attempt(reason=f"connection error: {type(error).__name__}: {error}",
                             retryable=True)
         code = response.status_code
+        count_market_data_request(self.name, code)
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if code == 429:
             return _Attempt(reason="rate limited by Polygon (HTTP 429)", retryable=True,

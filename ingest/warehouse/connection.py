@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import duckdb
 import pandas as pd
+import psycopg
 import sqlalchemy as sa
 
 from ingest.config import Settings, get_settings
@@ -234,10 +235,12 @@ class Warehouse:
                     cursor.execute("commit")
             return
         assert self._engine is not None
-        try:
+        try:  # the pool raises the driver's own error on a refused first connection
             raw = self._engine.raw_connection()
         except sa.exc.DBAPIError as error:
             raise WarehouseUnavailableError(f"PostgreSQL is unreachable: {error.orig}") from error
+        except psycopg.OperationalError as error:
+            raise WarehouseUnavailableError(f"PostgreSQL is unreachable: {error}") from error
         try:
             assert raw.driver_connection is not None
             cursor = raw.driver_connection.cursor()
