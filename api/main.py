@@ -32,6 +32,7 @@ from api.errors import BodySizeLimitMiddleware, install_error_handlers
 from api.live.hub import EventHub
 from api.live.sources import start_live_sources
 from api.metrics import MetricsMiddleware
+from api.rate_limit import UserRateLimitMiddleware, document_rate_limit
 from api.request_state import start_listener, stop_listener
 from api.routes import (
     admin,
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_hub = EventHub()  # live events of /api/v1/ws (api/live)
     app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
                        settings=lambda: _settings_of(app))
+    app.add_middleware(UserRateLimitMiddleware, settings=lambda: _settings_of(app))
     app.add_middleware(MetricsMiddleware,  # outermost: times cached answers too
                        templates=lambda: app.openapi()["paths"])
 
@@ -136,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api)
     app.include_router(health.router)  # /healthz, /readyz, /metrics: no prefix, no auth
+    document_rate_limit(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -11,7 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from limits import parse as parse_rate_limit
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from python_models.liquidity import DEFAULT_PARTICIPATION
@@ -56,11 +57,21 @@ class Settings(BaseSettings):
     duckdb_idle_release_seconds: float = 2.0
     modeling_session_ttl_hours: float = Field(24.0, gt=0, description="idle TTL of a "
                                               "what-if session")
+    rate_limit: str = Field("1200/minute", description="requests per user of every "
+                            "authenticated API route (limits notation, e.g. 60/minute)")
+    rate_limit_storage_uri: str = Field("memory://", description="counters of the rate "
+                                        "limit: memory:// (per process) or redis://host")
     ready_max_batch_age_hours: float | None = Field(
         None, gt=0, description="/readyz fails when the last completed batch is older "
                                 "(unset: the age is reported only)")
     fix_sender_comp_id: str = Field("SIGMASIGHT", min_length=1, description="FIX exports: 49")
     fix_target_comp_id: str = Field("BROKER", min_length=1, description="FIX exports: 56")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        parse_rate_limit(value)  # ValueError names the bad string
+        return value
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:
