@@ -27,6 +27,8 @@ from pathlib import Path
 import httpx
 
 from ingest.config import get_settings
+from ingest.warehouse import get_warehouse
+from ingest.warehouse.migrate import prepare_schema
 
 
 def prefect_home() -> Path:
@@ -83,6 +85,9 @@ def main() -> None:
     args = parser.parse_args()
     # SIGTERM before the runner is up must still stop the server we started.
     signal.signal(signal.SIGTERM, _interrupt)
+    warehouse = get_warehouse(get_settings())
+    prepare_schema(warehouse)  # an out-of-date schema refuses to start: `make migrate`
+    warehouse.close()
     server = None
     try:
         if not os.environ.get("PREFECT_API_URL"):
