@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse as parse_rate_limit
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from python_models.liquidity import DEFAULT_PARTICIPATION
@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     duckdb_idle_release_seconds: float = 2.0
     modeling_session_ttl_hours: float = Field(24.0, gt=0, description="idle TTL of a "
                                               "what-if session")
+    api_workers: int = Field(4, ge=1, description="worker processes of `make serve`")
+    forwarded_allow_ips: str = Field("", description="proxies whose X-Forwarded-* headers "
+                                     "are trusted (comma-separated IPs/CIDRs; empty = none)")
+    admin_username: str = Field("", description="admin created by `make serve` when missing")
+    admin_password: SecretStr | None = Field(None, description="that admin's password")
     rate_limit: str = Field("1200/minute", description="requests per user of every "
                             "authenticated API route (limits notation, e.g. 60/minute)")
     rate_limit_storage_uri: str = Field("memory://", description="counters of the rate "
