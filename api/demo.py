@@ -56,12 +56,15 @@ def main() -> None:
     parser.add_argument("--serve", action="store_true", help="serve the API afterwards")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--no-build", action="store_true",
+                        help="serve the warehouse as it is (built by an earlier run)")
     args = parser.parse_args()
     settings = get_settings()
-    summary = build_demo(settings)
-    print(json.dumps(summary, indent=2, default=str))
-    if summary["provider"] == "synthetic":
-        print("NOTE: the demo runs on SYNTHETIC prices (no Polygon key configured).")
+    if not args.no_build:
+        summary = build_demo(settings)
+        print(json.dumps(summary, indent=2, default=str))
+        if summary["provider"] == "synthetic":
+            print("NOTE: the demo runs on SYNTHETIC prices (no Polygon key configured).")
     if args.serve:
         import uvicorn
 
@@ -70,7 +73,10 @@ def main() -> None:
               f"http://{args.host}:{args.port}/api/v1/auth/login -H 'content-type: "
               "application/json' -d '{\"username\":\"demo_user_1\",\"password\":\"demo123\"}'\n"
               "Users: demo_user_1 / demo123, demo_user_2 / demo123, demo_admin / admin123")
-        uvicorn.run("api.main:app", host=args.host, port=args.port, log_level="info")
+        # SIGINT/SIGTERM: in-flight requests get 5 s, batches of this process are marked
+        # failed (api.batches.interrupt_in_process_batches), then the process exits
+        uvicorn.run("api.main:app", host=args.host, port=args.port, log_level="info",
+                    timeout_graceful_shutdown=5)
 
 
 if __name__ == "__main__":

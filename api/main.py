@@ -26,7 +26,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import API_PREFIX
+from api import API_PREFIX, batches
 from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.errors import BodySizeLimitMiddleware, install_error_handlers
 from api.live.hub import EventHub
@@ -97,6 +97,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        interrupted = batches.interrupt_in_process_batches()  # marked failed, with why
+        if interrupted:
+            log.warning("shutdown interrupted batch runs %s", interrupted)
         live.stop()
         stop_listener(warehouse)
 

@@ -13,6 +13,7 @@ import time
 import httpx
 import pytest
 
+from flows.pipeline import INTERRUPTED
 from ingest.warehouse import Warehouse
 from ingest.warehouse.migrate import head_revision, schema_status
 from tests.conftest import (
@@ -46,6 +47,13 @@ def _wait_status(url: str, status: int, timeout: float = 30.0) -> httpx.Response
         time.sleep(0.5)
 
 
+def _marts(warehouse: Warehouse) -> list[dict]:
+    with warehouse.connect() as conn:
+        return conn.fetch_dicts(
+            "select snapshot_date, portfolio_id, market_value, gross_exposure, daily_pnl "
+            "from marts.fct_portfolio_snapshots order by 1, 2")
+
+
 def test_production_command_on_postgres_with_four_workers(tmp_path):
     require_postgres()
     database = create_postgres_database()
@@ -75,7 +83,6 @@ def test_production_command_on_postgres_with_four_workers(tmp_path):
         with warehouse.connect() as conn:
             users = conn.fetch_dicts("select username, is_admin from app.users")
         assert users == [{"username": "ops", "is_admin": True}]  # no demo users
-        warehouse.close()
 
         with httpx.Client(base_url=base, timeout=60) as client:
             assert client.post("/api/v1/auth/login", json={
@@ -93,9 +100,10 @@ def test_production_command_on_postgres_with_four_workers(tmp_path):
                 assert time.monotonic() < deadline, run
                 time.sleep(1)
             assert run["status"] == "completed", run
-            portfolio = client.get("/api/v1/portfolio", headers=headers).json()["data"]
-            assert portfolio["position_count"] == 2 if "position_count" in portfolio else True
-            assert client.get("/api/v1/portfolio", headers=headers).status_code == 200
+            for _ in range(2):
+                portfolio = client.get("/api/v1/portfolio", headers=headers)
+                assert portfolio.status_code == 200, portfolio.text
+            assert portfolio.json()["data"]["counts"]["position_count"] == 2  # the CSV's two
 
             proxy.stop()  # PostgreSQL is gone
             down = _wait_status(f"{base}/readyz", 503)
@@ -112,7 +120,24 @@ def test_production_command_on_postgres_with_four_workers(tmp_path):
             assert sample(metrics, "sigmasight_batch_duration_seconds_count",
                           outcome="completed") == 1
 
-        assert stop_within(server, signal.SIGTERM) < 10
+            marts_before = _marts(warehouse)
+            daily = client.post("/api/v1/admin/daily-update", headers=headers)
+            assert daily.status_code == 202, daily.text
+            daily_id = daily.json()["data"]["batch_run_id"]
+            deadline = time.monotonic() + 60
+            while client.get(f"/api/v1/batch-runs/{daily_id}", headers=headers).json()[
+                    "data"]["status"] != "running":
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+
+        assert stop_within(server, signal.SIGTERM) < 10  # with a batch in flight
+        with warehouse.connect() as conn:
+            interrupted = conn.fetch_one("select status, error, message from app.batch_runs "
+                                         "where id = :id", {"id": daily_id})
+        assert interrupted == {"status": "failed", "error": INTERRUPTED,
+                               "message": "failed; the previous marts are unchanged"}
+        assert _marts(warehouse) == marts_before  # the previous marts stay served
+        warehouse.close()
     finally:
         if server.poll() is None:
             server.kill()

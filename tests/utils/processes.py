@@ -44,13 +44,17 @@ def family(process: subprocess.Popen) -> list[psutil.Process]:
 
 
 def stop_within(process: subprocess.Popen, signum: int, seconds: float = 10.0) -> float:
-    """Send ``signum`` to the process (not its group: as an orchestrator or a terminal's
-    Ctrl-C to the leader would); returns the seconds it took to exit, raising when it or any
-    of its descendants outlives ``seconds``. Leftovers are killed after the check."""
+    """Send ``signum`` as an operator would — SIGINT to the whole process group (a
+    terminal's Ctrl-C), SIGTERM to the process alone (``docker stop``, Railway, ``kill``);
+    returns the seconds it took to exit, raising when it or any of its descendants outlives
+    ``seconds``. Leftovers are killed after the check."""
     members = family(process)
     names = {p.pid: " ".join(p.cmdline())[:120] for p in members}
     started = time.monotonic()
-    process.send_signal(signum)
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     try:
         process.wait(timeout=seconds)
         gone, alive = psutil.wait_procs(members, timeout=max(0.1, seconds - (
