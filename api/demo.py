@@ -19,6 +19,7 @@ from pathlib import Path
 from api.batches import run_batch_now
 from api.seed import seed_demo_users
 from ingest.config import REPO_ROOT, Settings, get_settings
+from ingest.logs import logging_config
 from ingest.upload import upload_positions_csv, upload_today
 from ingest.warehouse import Warehouse, get_warehouse
 from ingest.warehouse.schema import ensure_schema
@@ -76,7 +77,8 @@ def main() -> None:
         # SIGINT/SIGTERM: in-flight requests get 5 s, batches of this process are marked
         # failed (api.batches.interrupt_in_process_batches), then the process exits
         uvicorn.run("api.main:app", host=args.host, port=args.port, log_level="info",
-                    timeout_graceful_shutdown=5)
+                    timeout_graceful_shutdown=5, log_config=logging_config(settings),
+                    access_log=False)
 
 
 if __name__ == "__main__":

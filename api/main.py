@@ -33,6 +33,7 @@ from api.live.hub import EventHub
 from api.live.sources import start_live_sources
 from api.metrics import MetricsMiddleware
 from api.rate_limit import UserRateLimitMiddleware, document_rate_limit
+from api.request_id import RequestIdMiddleware
 from api.request_state import start_listener, stop_listener
 from api.routes import (
     admin,
@@ -124,8 +125,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
                        settings=lambda: _settings_of(app))
     app.add_middleware(UserRateLimitMiddleware, settings=lambda: _settings_of(app))
-    app.add_middleware(MetricsMiddleware,  # outermost: times cached answers too
+    app.add_middleware(MetricsMiddleware,  # times cached answers too
                        templates=lambda: app.openapi()["paths"])
+    app.add_middleware(RequestIdMiddleware)  # outermost: X-Request-ID, the access line
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,

@@ -99,6 +99,24 @@ class RouteTemplates:
         return route_path if isinstance(route_path, str) else "unmatched"
 
 
+class StatusRecorder:
+    """A ``send`` that remembers the response status (500 until one is sent) and adds
+    ``headers`` to the response start."""
+
+    def __init__(self, send: Send, headers: tuple[tuple[bytes, bytes], ...] = ()):
+        self._send = send
+        self._headers = headers
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            if self._headers:
+                message = {**message, "headers": [*(message.get("headers") or ()),
+                                                  *self._headers]}
+        await self._send(message)
+
+
 class MetricsMiddleware:
     """Observe every HTTP request's wall time (outermost, so it sees cached answers too)."""
 
@@ -111,16 +129,9 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def observing_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        recorder = StatusRecorder(send)
         try:
-            await self.app(scope, receive, observing_send)
+            await self.app(scope, receive, recorder)
         finally:
             REQUEST_SECONDS.labels(scope["method"], self.routes.label(scope),
-                                   str(status)).observe(time.perf_counter() - started)
+                                   str(recorder.status)).observe(time.perf_counter() - started)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from api.seed import DEMO_USERS, seed_admin
 from ingest.config import Settings, get_settings
+from ingest.logs import logging_config
 from ingest.warehouse import Warehouse, get_warehouse
 from ingest.warehouse.migrate import upgrade
 
@@ -86,7 +87,8 @@ def main(argv: list[str] | None = None) -> None:
                 proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS, server_header=False,
                 timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-                log_level="info")
+                log_config=logging_config(settings), access_log=False,
+                log_level=settings.log_level.lower())
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from flows.plan import BatchContext, execute_plan
 from flows.progress import BatchReporter
 from ingest.calendar import off_session_reason, today_in_new_york
 from ingest.config import Settings
+from ingest.logs import REQUEST_ID
 from ingest.warehouse import Warehouse, get_warehouse
 from ingest.warehouse.batch_runs import TERMINAL_STATUSES, create_batch_run, get_batch_run
 
@@ -96,15 +97,18 @@ def _executor() -> _BatchThread:
 
 def _submit(settings: Settings, run_id: str, **kwargs: Any) -> None:
     _IN_FLIGHT[run_id] = settings
-    _executor().submit(_run_tracked, settings, run_id, **kwargs)
+    _executor().submit(_run_tracked, settings, run_id, request_id=REQUEST_ID.get(), **kwargs)
 
 
-def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = None) -> None:
+def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = None,
+                 request_id: str | None = None) -> None:
+    token = REQUEST_ID.set(request_id)  # the run logs under the request that started it
     try:
         if not _STOPPING.is_set():
             _run_and_report(settings, run_id, skip_reason)
     finally:
         _IN_FLIGHT.pop(run_id, None)
+        REQUEST_ID.reset(token)
 
 
 def _run_and_report(settings: Settings, run_id: str, skip_reason: str | None) -> None:

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
                             "authenticated API route (limits notation, e.g. 60/minute)")
     rate_limit_storage_uri: str = Field("memory://", description="counters of the rate "
                                         "limit: memory:// (per process) or redis://host")
+    log_format: Literal["auto", "text", "json"] = Field(
+        "auto", description="server logs: json lines, text, or auto (json in production)")
+    log_level: str = Field("INFO", description="level of the server logs")
     ready_max_batch_age_hours: float | None = Field(
         None, gt=0, description="/readyz fails when the last completed batch is older "
                                 "(unset: the age is reported only)")
