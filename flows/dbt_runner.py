@@ -15,10 +15,12 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.contracts.graph.manifest import Manifest
 
 from ingest.config import REPO_ROOT, Settings
 
 _DBT_LOCK = threading.Lock()
+_MANIFESTS: dict[tuple, Manifest] = {}  # (dbt environment, project fingerprint) -> parsed
 
 
 class DbtError(RuntimeError):
@@ -60,23 +62,47 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 def run_dbt(args: Sequence[str], settings: Settings) -> dbtRunnerResult:
     """Invoke ``dbt <args>`` for ``settings``' warehouse; raise :class:`DbtError` on failure."""
     target_dir = settings.data_dir / "dbt" / settings.warehouse_kind
-    cli_args = [
-        *args,
+    common = [
         "--project-dir", str(REPO_ROOT),
         "--profiles-dir", str(REPO_ROOT),
         "--target-path", str(target_dir / "target"),
         "--log-path", str(target_dir / "logs"),
         "--quiet",
     ]
-    with _DBT_LOCK, _environment(dbt_env(settings)):
+    environment = dbt_env(settings)
+    with _DBT_LOCK, _environment(environment):
         try:
-            result = dbtRunner().invoke(cli_args)
+            manifest = None if "--vars" in args else _parsed_manifest(common, environment)
+            result = dbtRunner(manifest=manifest).invoke([*args, *common])
         finally:
             if settings.warehouse_kind == "duckdb":
                 _release_duckdb_file()
     if not result.success:
         raise DbtError(f"dbt {' '.join(args)} failed: {_failures(result)}")
     return result
+
+
+def _project_fingerprint() -> tuple[float, int]:
+    """Newest modification time and count of the project's files (models, macros, tests,
+    seeds and the two YAML files): a change anywhere makes a cached manifest stale."""
+    files = [path for path in (REPO_ROOT / "dbt_project").rglob("*") if path.is_file()]
+    files += [REPO_ROOT / "dbt_project.yml", REPO_ROOT / "profiles.yml"]
+    return max(path.stat().st_mtime for path in files), len(files)
+
+
+def _parsed_manifest(common: list[str], environment: dict[str, str]) -> Manifest | None:
+    """The project parsed once per process and warehouse (``dbt parse``) and handed to
+    every later invocation, so a batch's stage 1 and stage 2 and every later batch skip
+    parsing. ``--vars`` change what parsing produces: such invocations parse themselves.
+    None (the invocation then parses and reports any problem) when parsing fails."""
+    key = (tuple(sorted(environment.items())), _project_fingerprint())
+    if key not in _MANIFESTS:
+        parsed = dbtRunner().invoke(["parse", *common])
+        if not parsed.success or not isinstance(parsed.result, Manifest):
+            return None
+        _MANIFESTS.clear()  # one warehouse per serving process; bounded memory in tests
+        _MANIFESTS[key] = parsed.result
+    return _MANIFESTS[key]
 
 
 def _release_duckdb_file() -> None:

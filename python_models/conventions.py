@@ -83,6 +83,6 @@ def daily_risk_free(annual_rate: float) -> float:
     return float((1.0 + annual_rate) ** (1.0 / TRADING_DAYS_PER_YEAR)) - 1.0
 
 
-# Scenarios: a volatility shifted to or below zero is priced at this floor (decimal,
-# 0.01 vol point), i.e. at the σ → 0⁺ limit of Black–Scholes.
+# Scenarios and stress tests: a volatility shifted to or below zero is priced at this
+# floor (decimal, 0.01 vol point), i.e. at the σ → 0⁺ limit of Black–Scholes.
 SCENARIO_VOL_FLOOR: Final = 1e-4

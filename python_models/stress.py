@@ -19,7 +19,7 @@ exactly the SPY shock). No alpha and no residual: a stress is the factor part on
 - Stocks / ETFs (``linear``): P&L = exposure · r = q · m · S · r.
 - Options (``black_scholes``): full Black–Scholes revaluation, instantaneous (same T):
   P&L = q · m · [BS(S (1 + r), K, T, r_f, σ') − BS(S, K, T, r_f, σ)],
-  σ' = max(σ + vol_shift, 0.01). ``vol_shift`` is an absolute change of annualised
+  σ' = max(σ + vol_shift, SCENARIO_VOL_FLOOR). ``vol_shift`` is an absolute change of annualised
   volatility (0.05 = +5 vol points). Both legs use the theoretical price, so a zero
   scenario gives exactly zero P&L. At or after expiry (T ≤ 0) BS is the intrinsic value.
 - Options that cannot be priced (no volatility; ``delta_fallback``): P&L =
@@ -39,9 +39,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from python_models.black_scholes import bs_price
-from python_models.conventions import UNTAGGED
+from python_models.conventions import SCENARIO_VOL_FLOOR, UNTAGGED
 
-VOL_FLOOR = 0.01
 UNKNOWN_SECTOR = "Unknown"  # positions whose sector is not known form their own group
 LINEAR, BLACK_SCHOLES, DELTA_FALLBACK, NOT_COMPUTABLE = (
     "linear", "black_scholes", "delta_fallback", "not_computable")
@@ -99,7 +98,7 @@ def _instrument_changes(instruments: pd.DataFrame, loadings: pd.DataFrame, moves
         call = (o["option_type"] == "C").to_numpy()
         s0 = spot[option]
         base = bs_price(s0, strike, t_years, rate, vol, call)
-        stressed_vol = np.maximum(vol[None, :] + vol_shift[:, None], VOL_FLOOR)
+        stressed_vol = np.maximum(vol[None, :] + vol_shift[:, None], SCENARIO_VOL_FLOOR)
         stressed = bs_price(s0[None, :] * (1.0 + r[:, option]), strike, t_years, rate,
                             stressed_vol, call)
         change[:, option] = stressed - base[None, :]

@@ -3,9 +3,10 @@ liquidity, benchmark-relative and rolling metrics of your portfolio."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from api.deps import CurrentUser, PortfolioId, WarehouseDep
 from api.errors import ApiError
@@ -17,11 +18,15 @@ from api.schemas.book_risk import (
     CorrelationReport,
     FactorModelReport,
 )
-from api.schemas.common import Envelope, error_responses, ok
+from api.schemas.common import Envelope, example_of, ok, responses
 from api.schemas.stress import ScenarioLibrary, StressReport, StressRequest
 
 router = APIRouter(prefix="/risk", tags=["risk"])
-NOT_FOUND = error_responses(401, 404, 422)
+
+
+def _documented(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """The route's success example (recorded from the demo) and its error envelopes."""
+    return responses(example_of(model), 404)
 
 
 def _found(data: dict | None, portfolio_id: int) -> dict:
@@ -31,7 +36,8 @@ def _found(data: dict | None, portfolio_id: int) -> dict:
     return ok(data)
 
 
-@router.get("/factor-model", response_model=Envelope[FactorModelReport], responses=NOT_FOUND,
+@router.get("/factor-model", response_model=Envelope[FactorModelReport],
+            responses=_documented(FactorModelReport),
             summary="Factor covariance, factor vs specific risk and Euler contributions")
 def get_factor_model(portfolio_id: PortfolioId, warehouse: WarehouseDep) -> dict:
     """The 7 factor ETFs' annualised covariance and correlation, the portfolio's factor,
@@ -40,7 +46,8 @@ def get_factor_model(portfolio_id: PortfolioId, warehouse: WarehouseDep) -> dict
     return _found(queries.factor_model(warehouse, portfolio_id), portfolio_id)
 
 
-@router.get("/correlations", response_model=Envelope[CorrelationReport], responses=NOT_FOUND,
+@router.get("/correlations", response_model=Envelope[CorrelationReport],
+            responses=_documented(CorrelationReport),
             summary="Most correlated pairs of the book (matrix on request)")
 def get_correlations(
     portfolio_id: PortfolioId, warehouse: WarehouseDep,
@@ -51,26 +58,30 @@ def get_correlations(
 
 
 @router.get("/concentration", response_model=Envelope[ConcentrationReport],
-            responses=NOT_FOUND, summary="Concentration (top weights, Herfindahl) and "
-                                         "liquidity (% of ADV, days to liquidate)")
+            responses=_documented(ConcentrationReport),
+            summary="Concentration (top weights, Herfindahl) and "
+                    "liquidity (% of ADV, days to liquidate)")
 def get_concentration(portfolio_id: PortfolioId, warehouse: WarehouseDep) -> dict:
     return _found(queries.concentration(warehouse, portfolio_id), portfolio_id)
 
 
-@router.get("/benchmark", response_model=Envelope[BenchmarkReport], responses=NOT_FOUND,
+@router.get("/benchmark", response_model=Envelope[BenchmarkReport],
+            responses=_documented(BenchmarkReport),
             summary="Alpha, beta, tracking error, IR, Sortino, Calmar, capture vs SPY; "
                     "rolling 20-day volatility, beta and Sharpe")
 def get_benchmark(portfolio_id: PortfolioId, warehouse: WarehouseDep) -> dict:
     return _found(queries.benchmark(warehouse, portfolio_id), portfolio_id)
 
 
-@router.get("/stress/scenarios", response_model=Envelope[ScenarioLibrary], responses=NOT_FOUND,
+@router.get("/stress/scenarios", response_model=Envelope[ScenarioLibrary],
+            responses=_documented(ScenarioLibrary),
             summary="The named scenarios and the worst historical windows, with results")
 def get_stress_scenarios(portfolio_id: PortfolioId, warehouse: WarehouseDep) -> dict:
     return _found(stress_queries.scenario_library(warehouse, portfolio_id), portfolio_id)
 
 
-@router.post("/stress", response_model=Envelope[StressReport], responses=NOT_FOUND,
+@router.post("/stress", response_model=Envelope[StressReport],
+             responses=_documented(StressReport),
              summary="Ad-hoc factor shocks with full option revaluation")
 def post_stress(body: StressRequest, user: CurrentUser, portfolio_id: PortfolioId,
                 warehouse: WarehouseDep) -> dict:

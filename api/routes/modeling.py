@@ -18,7 +18,7 @@ from api.queries import greeks_scenario, modeling_export, modeling_risk, modelin
 from api.queries import modeling_trades as trades_queries
 from api.queries.modeling_sessions import SessionNotFound
 from api.routes.scenarios import ScenarioQuery, check_valuation_date
-from api.schemas.common import Envelope, ok, responses
+from api.schemas.common import Envelope, ok, recorded_examples, responses
 from api.schemas.exports import FIX_EXAMPLE, CsvAttachment, file_responses
 from api.schemas.modeling import (
     ProFormaReport,
@@ -33,6 +33,7 @@ from api.schemas.modeling import (
 from ingest.csv_problems import problem_dicts
 from ingest.trades import TradeValidationError
 
+EXAMPLES = recorded_examples("whatif")  # recorded from the demo book
 router = APIRouter(prefix="/modeling/sessions", tags=["modeling"])
 TRADES_CSV_EXAMPLE = ("trade_id,symbol,position_id,quantity,price,price_source,created_at,"
                       "updated_at\r\n7,NVDA,,100,481.2,last_close,2026-11-21T14:03:11,"
@@ -53,7 +54,7 @@ def _invalid(error: TradeValidationError) -> ApiError:
 
 @router.post("", status_code=201, response_model=Envelope[SessionPublic],
              summary="Freeze your book and its market inputs into a new session",
-             responses=responses({"id": "9f1c..."}, 404, 409, status=201))
+             responses=responses(EXAMPLES["session_created"], 404, 409, status=201))
 def create_session(user: CurrentUser, warehouse: WarehouseDep, settings: SettingsDep,
                    body: Annotated[SessionCreate | None, Body()] = None) -> dict:
     body = body or SessionCreate()
@@ -72,13 +73,14 @@ def create_session(user: CurrentUser, warehouse: WarehouseDep, settings: Setting
 
 
 @router.get("", response_model=Envelope[list[SessionPublic]], summary="Your live sessions",
-            responses=responses([]))
+            responses=responses(EXAMPLES["sessions"]))
 def list_sessions(user: CurrentUser, warehouse: WarehouseDep, settings: SettingsDep) -> dict:
     return ok(modeling_sessions.list_sessions(warehouse, settings, user.id))
 
 
 @router.get("/{session_id}", response_model=Envelope[SessionDetail],
-            summary="A session and its trades", responses=responses({}, 404))
+            summary="A session and its trades",
+            responses=responses(EXAMPLES["session_detail"], 404))
 def get_session(session_id: SessionIdPath, user: CurrentUser, warehouse: WarehouseDep,
                 settings: SettingsDep) -> dict:
     found = modeling_export.session_with_trades(warehouse, settings, user.id, session_id)
@@ -100,7 +102,7 @@ def delete_session(session_id: SessionIdPath, user: CurrentUser,
 @router.post("/{session_id}/trades", status_code=201,
              response_model=Envelope[list[TradePublic]],
              summary="Add hypothetical trades (all or none)",
-             responses=responses([], 404, status=201))
+             responses=responses(EXAMPLES["trades_added"], 404, status=201))
 def add_trades(session_id: SessionIdPath, body: TradesCreate, user: CurrentUser,
                warehouse: WarehouseDep, settings: SettingsDep) -> dict:
     """Every trade is checked first; any problem answers 422 with each one by row (the
@@ -117,7 +119,8 @@ def add_trades(session_id: SessionIdPath, body: TradesCreate, user: CurrentUser,
 
 
 @router.put("/{session_id}/trades/{trade_id}", response_model=Envelope[list[TradePublic]],
-            summary="Change a trade's quantity or price", responses=responses([], 404))
+            summary="Change a trade's quantity or price",
+            responses=responses(EXAMPLES["trade_updated"], 404))
 def update_trade(session_id: SessionIdPath, trade_id: TradeIdPath,
                  body: Annotated[dict[str, Any], Body(examples=[{"quantity": 50}])],
                  user: CurrentUser, warehouse: WarehouseDep, settings: SettingsDep) -> dict:
@@ -132,7 +135,8 @@ def update_trade(session_id: SessionIdPath, trade_id: TradeIdPath,
 
 
 @router.delete("/{session_id}/trades/{trade_id}", response_model=Envelope[list[TradePublic]],
-               summary="Remove a trade", responses=responses([], 404))
+               summary="Remove a trade",
+               responses=responses(EXAMPLES["trade_deleted"], 404))
 def delete_trade(session_id: SessionIdPath, trade_id: TradeIdPath, user: CurrentUser,
                  warehouse: WarehouseDep, settings: SettingsDep) -> dict:
     try:
@@ -144,7 +148,7 @@ def delete_trade(session_id: SessionIdPath, trade_id: TradeIdPath, user: Current
 
 @router.get("/{session_id}/risk", response_model=Envelope[ProFormaReport],
             summary="Pro-forma risk and its change versus the current book",
-            responses=responses({}, 404))
+            responses=responses(EXAMPLES["session_risk"], 404))
 def get_risk(session_id: SessionIdPath, user: CurrentUser, warehouse: WarehouseDep,
              settings: SettingsDep,
              positions: Annotated[modeling_risk.PositionsView, Query(
@@ -159,7 +163,7 @@ def get_risk(session_id: SessionIdPath, user: CurrentUser, warehouse: WarehouseD
 
 @router.get("/{session_id}/risk/greeks/scenario", response_model=Envelope[ScenarioReport],
             summary="Greeks and P&L grid of the pro-forma book under a scenario",
-            responses=responses({}, 404))
+            responses=responses(EXAMPLES["session_scenario"], 404))
 def get_scenario(session_id: SessionIdPath, user: CurrentUser, warehouse: WarehouseDep,
                  settings: SettingsDep, request: ScenarioQuery) -> dict:
     """As `GET /risk/greeks/scenario`, on the session's pro-forma book and frozen inputs."""

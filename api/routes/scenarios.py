@@ -14,9 +14,10 @@ from fastapi import APIRouter, Depends, Query
 from api.deps import PortfolioId, SettingsDep, WarehouseDep
 from api.errors import ApiError
 from api.queries import greeks_scenario as queries
-from api.schemas.common import Envelope, ok, responses
+from api.schemas.common import Envelope, ok, recorded_examples, responses
 from api.schemas.modeling import ScenarioReport
 
+EXAMPLES = recorded_examples("whatif")  # recorded from the demo book
 router = APIRouter(prefix="/risk/greeks", tags=["risk"])
 
 MAX_GRID_POINTS = 41
@@ -77,7 +78,7 @@ def check_valuation_date(request: queries.ScenarioRequest, as_of: dt.date) -> No
 
 @router.get("/scenario", response_model=Envelope[ScenarioReport],
             summary="Greeks at a spot / vol / rate / date scenario, and a P&L grid",
-            responses=responses({"as_of": "2026-11-20"}, 404))
+            responses=responses(EXAMPLES["greeks_scenario"], 404))
 def get_scenario(portfolio_id: PortfolioId, warehouse: WarehouseDep, settings: SettingsDep,
                  request: ScenarioQuery) -> dict:
     """Per option and for the book: Greeks at the shifted inputs (S x (1 + spot_shift/100),

@@ -31,7 +31,7 @@ class BatchRunPublic(BaseModel):
         "id": "3f2a0c9e8b7d4e1fa2b3c4d5e6f70812", "kind": "portfolio_backfill",
         "portfolio_id": 1, "requested_by": 1, "status": "running", "progress": 0.35,
         "message": "market_data done", "error": None, "details": None,
-        "created_at": "2026-11-20T21:05:00", "started_at": "2026-11-20T21:05:01",
+        "created_at": "2026-11-20T21:05:00Z", "started_at": "2026-11-20T21:05:01Z",
         "finished_at": None, "backfill": None, "request_id": "c0ffee0123456789",
     }]})
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import recorded_examples
+
+EXAMPLES = recorded_examples("risk_depth")
 
 FACTOR_MODEL_CONVENTIONS = {
     "factor_covariance": "numpy.cov (ddof 1) of the 7 factor ETFs' daily simple returns over "
@@ -82,6 +86,8 @@ class Report(BaseModel):
 
 
 class FactorModelReport(Report):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLES["factor_model"]]})
+
     factors: list[str] = Field(description="SPY, MTUM, VTV, VUG, QUAL, IWM, SPLV")
     covariance: list[list[float | None]] = Field(description="K x K, annual decimal^2, "
                                                              "rows/columns in `factors` order")
@@ -98,18 +104,24 @@ class FactorModelReport(Report):
 
 
 class CorrelationReport(Report):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLES["correlations"]]})
+
     top_pairs: list[dict[str, Any]]
     symbols: list[str] | None = Field(None, description="matrix=true only")
     matrix: list[list[float | None]] | None = Field(None, description="matrix=true only")
 
 
 class ConcentrationReport(Report):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLES["concentration"]]})
+
     concentration: dict[str, Any]
     liquidity: dict[str, Any]
     positions: list[dict[str, Any]] = Field(description="per position liquidity")
 
 
 class BenchmarkReport(Report):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLES["benchmark"]]})
+
     benchmark: str = Field(description="SPY")
     metrics: dict[str, Any]
     rolling: list[dict[str, Any]] = Field(description="one row per session, oldest first")

@@ -12,11 +12,14 @@ envelope).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+EXAMPLES_DIR = Path(__file__).parent / "examples"
 
 
 class Envelope(BaseModel, Generic[T]):
@@ -43,6 +46,12 @@ class ErrorEnvelope(BaseModel):
 
     success: Literal[False] = False
     error: ErrorBody
+
+
+def recorded_examples(name: str) -> dict[str, Any]:
+    """Examples recorded from the demo book, ``api/schemas/examples/<name>.json`` (lists cut
+    to two rows, numbers to four significant digits, one convention per report)."""
+    return json.loads((EXAMPLES_DIR / f"{name}.json").read_text())
 
 
 def example_of(model: type[BaseModel]) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.schemas.book_risk import EXAMPLES
 from python_models.conventions import FACTORS
 
 STRESS_CONVENTIONS = {
@@ -21,8 +22,8 @@ STRESS_CONVENTIONS = {
     "stocks": "P&L = exposure x r (linear)",
     "options": "full Black-Scholes revaluation, instantaneous (same T and r): "
                "q x 100 x [BS(S (1 + r), sigma + vol_shift) - BS(S, sigma)], sigma floored "
-               "at 0.01; at expiry the intrinsic value; without a volatility: delta-adjusted "
-               "exposure x r ('delta_fallback')",
+               "at 1e-4 (the sigma -> 0+ limit); at expiry the intrinsic value; without a "
+               "volatility: delta-adjusted exposure x r ('delta_fallback')",
     "vol_shift": "absolute change of annualised volatility, decimal (0.10 = +10 vol points)",
     "pnl": "dollars, positive = gain; pnl_fraction = P&L / equity",
     "excluded": "positions without a factor model or a price: NULL P&L, counted in "
@@ -56,6 +57,8 @@ class StressRequest(BaseModel):
 
 
 class StressReport(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLES["stress"]]})
+
     portfolio_id: int
     as_of: dt.date = Field(description="as-of date of the risk run whose inputs are used")
     vol_shift: float
@@ -69,6 +72,8 @@ class StressReport(BaseModel):
 
 
 class ScenarioLibrary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLES["scenarios"]]})
+
     portfolio_id: int
     as_of: dt.date
     scenarios: list[dict[str, Any]] = Field(

@@ -58,3 +58,30 @@ def test_an_analysts_dbt_build_marks_the_marts_changed_for_the_api_cache(tmp_pat
     with warehouse.connect() as conn:
         assert conn.fetchall("select version from app.data_version where id = 0") == [(42,)]
     warehouse.close()
+
+
+def test_the_project_is_parsed_once_per_warehouse_until_a_file_changes(tmp_path):
+    """run_dbt hands every invocation the manifest parsed once for the warehouse; a
+    changed project file (newer mtime) or another warehouse makes it parse again."""
+    from flows import dbt_runner
+
+    first, second = (make_settings("duckdb", tmp_path / name) for name in ("a", "b"))
+    common = ["--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT),
+              "--target-path", str(tmp_path / "target"), "--quiet"]
+    parsed = dbt_runner._parsed_manifest(common, dbt_runner.dbt_env(first))
+    assert parsed is not None
+    assert dbt_runner._parsed_manifest(common, dbt_runner.dbt_env(first)) is parsed
+    other = dbt_runner._parsed_manifest(common, dbt_runner.dbt_env(second))
+    assert other is not None
+    assert other is not parsed
+    assert dbt_runner._parsed_manifest(common, dbt_runner.dbt_env(second)) is other
+
+    model = REPO_ROOT / "dbt_project/models/marts/core/dim_positions.sql"
+    times = model.stat()
+    try:
+        os.utime(model, (times.st_atime, times.st_mtime + 3600))
+        again = dbt_runner._parsed_manifest(common, dbt_runner.dbt_env(second))
+        assert again is not None
+        assert again is not other
+    finally:
+        os.utime(model, (times.st_atime, times.st_mtime))

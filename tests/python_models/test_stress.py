@@ -125,6 +125,23 @@ def test_spy_options_are_revalued_by_black_scholes(model, vol_shift):
         assert out.loc[2, "pnl"] > delta * 10 * 100 * -50.0
 
 
+def test_vol_shifted_below_zero_prices_at_the_zero_vol_limit(model):
+    """sigma + vol_shift <= 0: the option is worth its sigma -> 0+ limit, the discounted
+    forward intrinsic max(S' - K e^{-rT}, 0) for the call (out of the money after -10 %:
+    0) and max(K e^{-rT} - S', 0) for the put."""
+    _, loadings, _ = model
+    moves, shift = one({"SPY": -0.10}, -0.50)
+    out = stress_positions(book(), loadings, moves, shift).set_index("position_id")
+    t = 45 / 365.0
+    spot = 500.0 * (1 + out.loc[1, "underlying_return"])
+    call_floor = max(spot - 510.0 * np.exp(-RATE * t), 0.0)
+    put_floor = max(480.0 * np.exp(-RATE * t) - spot, 0.0)
+    assert out.loc[2, "pnl"] == pytest.approx(
+        (call_floor - mibian_price(500.0, 510.0, 45, 0.18, True)) * 10 * 100, rel=1e-6)
+    assert out.loc[3, "pnl"] == pytest.approx(
+        (put_floor - mibian_price(500.0, 480.0, 45, 0.18, False)) * -7 * 100, rel=1e-6)
+
+
 def test_long_and_equal_short_net_to_zero_and_linear_stocks(model):
     _, loadings, _ = model
     moves, shift = one({"SPY": -0.07, "MTUM": 0.03, "IWM": -0.02})

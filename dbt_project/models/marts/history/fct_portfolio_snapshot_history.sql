@@ -9,6 +9,9 @@
          window no longer has (a book replaced, a portfolio deleted) is removed;
       2. apply the retention: rows dated more than 365 days before the as-of date
          (the latest snapshot_date of fct_portfolio_snapshots) are removed.
+    The first is an anti-join (NOT EXISTS), which every engine hashes or merges: a
+    NOT IN (subquery) runs on PostgreSQL as a subplan rescanned per row once the
+    subquery exceeds work_mem (tests/dbt/test_hot_statements.py EXPLAINs it).
     full_refresh is off, so `dbt build --full-refresh` never drops the accumulated
     history (drop the table by hand to rebuild it from the window only).
 -#}
@@ -20,11 +23,13 @@
         on_schema_change='fail',
         full_refresh=false,
         post_hook=[
-            "delete from {{ this }}
-             where snapshot_date >= (select min(snapshot_date) from {{ ref('fct_portfolio_snapshots') }})
-               and cast(portfolio_id as varchar) || '|' || cast(snapshot_date as varchar) not in (
-                   select cast(portfolio_id as varchar) || '|' || cast(snapshot_date as varchar)
-                   from {{ ref('fct_portfolio_snapshots') }})",
+            "delete from {{ this }} as history
+             where history.snapshot_date >= (
+                   select min(snapshot_date) from {{ ref('fct_portfolio_snapshots') }})
+               and not exists (
+                   select 1 from {{ ref('fct_portfolio_snapshots') }} as window_row
+                   where window_row.portfolio_id = history.portfolio_id
+                     and window_row.snapshot_date = history.snapshot_date)",
             "delete from {{ this }}
              where snapshot_date < (
                  select {{ dbt.dateadd('day', -var('snapshot_retention_days', 365), 'max(snapshot_date)') }}
