@@ -15,8 +15,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from api.errors import ApiError
 from ingest.config import Settings
 from ingest.warehouse import Warehouse
+from ingest.warehouse.batch_runs import queued_run_count
+
+QUEUE_RETRY_AFTER_SECONDS = 30
+
+
+def ensure_queue_room(settings: Settings, warehouse: Warehouse,
+                      portfolio_id: int | None = None) -> None:
+    """429 (with ``Retry-After``) when ``batch_queue_limit`` runs are already queued.
+
+    The queued backfills of ``portfolio_id`` do not count: a new upload of that portfolio
+    supersedes them (:func:`flows.pipeline.submit_portfolio_backfill`). Call it before
+    writing anything, so a refused request changes nothing.
+    """
+    queued = queued_run_count(warehouse, except_portfolio=portfolio_id)
+    if queued >= settings.batch_queue_limit:
+        raise ApiError(429, f"{queued} batch runs are queued (the limit is "
+                            f"{settings.batch_queue_limit}); retry later",
+                       code="batch_queue_full",
+                       headers={"Retry-After": str(QUEUE_RETRY_AFTER_SECONDS)})
 
 
 def start_portfolio_backfill(settings: Settings, portfolio_id: int,

@@ -12,6 +12,7 @@ unreachable PostgreSQL server and a query on a mart that has not been built yet.
 from __future__ import annotations
 
 import logging
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -38,8 +39,10 @@ class ApiError(Exception):
     """An error with its HTTP status, code, message and optional details."""
 
     def __init__(self, status_code: int, message: str, *, code: str | None = None,
-                 details: Any = None, headers: dict[str, str] | None = None):
+                 details: Any = None, headers: dict[str, str] | None = None,
+                 total: int | None = None):
         super().__init__(message)
+        self.total = total  # how many problems there are when details lists only some
         self.status_code = status_code
         self.code = code or CODES.get(status_code, "error")
         self.message = message
@@ -56,11 +59,14 @@ def unauthorized(message: str) -> ApiError:
 
 
 def error_response(status_code: int, code: str, message: str, details: Any = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    """The error envelope as a response."""
-    body = {"success": False,
-            "error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
-    return JSONResponse(body, status_code=status_code, headers=headers)
+                   headers: dict[str, str] | None = None,
+                   total: int | None = None) -> JSONResponse:
+    """The error envelope as a response (``total`` only when given)."""
+    error = {"code": code, "message": message, "details": jsonable_encoder(details)}
+    if total is not None:
+        error["total"] = total
+    return JSONResponse({"success": False, "error": error}, status_code=status_code,
+                        headers=headers)
 
 
 def _phrase(status_code: int) -> str:
@@ -73,7 +79,7 @@ def _phrase(status_code: int) -> str:
 async def _api_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
     return error_response(error.status_code, error.code, error.message, error.details,
-                          error.headers)
+                          error.headers, error.total)
 
 
 async def _http_exception(_: Request, error: Exception) -> JSONResponse:
@@ -126,8 +132,11 @@ async def _missing_table(_: Request, error: Exception) -> JSONResponse:
 
 
 async def _unexpected(_: Request, error: Exception) -> JSONResponse:
-    log.error("unhandled error", exc_info=error)
-    return error_response(500, "internal_error", "internal server error")
+    reference = uuid.uuid4().hex[:16]  # quoted to the client, logged with the traceback
+    log.error("unhandled error (reference %s)", reference, exc_info=error)
+    return error_response(500, "internal_error",
+                          f"internal server error (reference {reference})",
+                          {"reference": reference})
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -24,7 +24,18 @@ _MANIFESTS: dict[tuple, Manifest] = {}  # (dbt environment, project fingerprint)
 
 
 class DbtError(RuntimeError):
-    """``dbt`` returned a failure (a model error or a failing data test)."""
+    """``dbt`` returned a failure (a model error or a failing data test).
+
+    ``built`` names the models dbt rebuilt before it stopped (they are live);
+    ``failed_tests`` holds ``(test name, compiled SQL)`` of each failing data test (the
+    SQL selects the failing rows).
+    """
+
+    def __init__(self, message: str, built: Sequence[str] = (),
+                 failed_tests: Sequence[tuple[str, str]] = ()):
+        super().__init__(message)
+        self.built = list(built)
+        self.failed_tests = list(failed_tests)
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -78,7 +89,8 @@ def run_dbt(args: Sequence[str], settings: Settings) -> dbtRunnerResult:
             if settings.warehouse_kind == "duckdb":
                 _release_duckdb_file()
     if not result.success:
-        raise DbtError(f"dbt {' '.join(args)} failed: {_failures(result)}")
+        raise DbtError(f"dbt {' '.join(args)} failed: {_failures(result)}", _built(result),
+                       _failed_tests(result))
     return result
 
 
@@ -116,6 +128,24 @@ def _release_duckdb_file() -> None:
         if DuckDBConnectionManager._ENV is not None:
             DuckDBConnectionManager._ENV.close()
             DuckDBConnectionManager._ENV = None
+
+
+def _built(result: dbtRunnerResult) -> list[str]:
+    """The models of the invocation that were built successfully."""
+    return sorted(
+        item.node.name for item in getattr(result.result, "results", []) or []
+        if str(getattr(item.node, "resource_type", "")) == "model"
+        and str(item.status) == "success")
+
+
+def _failed_tests(result: dbtRunnerResult) -> list[tuple[str, str]]:
+    """``(name, compiled SQL)`` of the data tests that failed."""
+    return [
+        (item.node.name, item.node.compiled_code)
+        for item in getattr(result.result, "results", []) or []
+        if str(getattr(item.node, "resource_type", "")) == "test"
+        and str(item.status) in {"fail", "error"}
+        and getattr(item.node, "compiled_code", None)]
 
 
 def _failures(result: dbtRunnerResult) -> str:

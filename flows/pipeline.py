@@ -38,7 +38,12 @@ from ingest.calendar import off_session_reason, today_in_new_york
 from ingest.config import Settings
 from ingest.logs import REQUEST_ID
 from ingest.warehouse import Warehouse, get_warehouse
-from ingest.warehouse.batch_runs import TERMINAL_STATUSES, create_batch_run, get_batch_run
+from ingest.warehouse.batch_runs import (
+    TERMINAL_STATUSES,
+    create_batch_run,
+    get_batch_run,
+    supersede_queued_backfills,
+)
 
 __all__ = ["get_batch_run", "interrupt_batches", "run_pipeline", "submit_daily_update",
            "submit_portfolio_backfill"]
@@ -117,7 +122,8 @@ def _run_and_report(settings: Settings, run_id: str, skip_reason: str | None) ->
     if skip_reason:
         reporter.skipped(skip_reason)
         return
-    reporter.started("loading market data")
+    if not reporter.started("loading market data"):
+        return  # superseded while queued
     try:
         report = run_pipeline(settings, warehouse=warehouse, batch_run_id=run_id,
                               reporter=reporter)
@@ -149,12 +155,19 @@ def submit_portfolio_backfill(settings: Settings, portfolio_id: int,
                               requested_by: int | None = None) -> str:
     """Queue the backfill of one portfolio (prices + all models); returns the run id.
 
+    Backfills of the same portfolio still queued are superseded (recorded as skipped:
+    this run rebuilds everything they would have); a runner that reaches a superseded
+    run skips it (:meth:`BatchReporter.started`).
+
     Runs in this process's worker thread, or as a flow run of the deployment
     ``portfolio-backfill/portfolio-backfill`` when ``PREFECT_API_URL`` is set.
     """
     warehouse = get_warehouse(settings)
     run_id = create_batch_run(warehouse, "portfolio_backfill", portfolio_id=portfolio_id,
                               requested_by=requested_by)
+    superseded = supersede_queued_backfills(warehouse, portfolio_id, run_id)
+    if superseded:
+        log.info("backfill %s supersedes queued runs %s", run_id, superseded)
     api_url = prefect_api_url()
     if api_url:
         dispatch(warehouse, run_id, BACKFILL_DEPLOYMENT, api_url,

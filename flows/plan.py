@@ -7,8 +7,9 @@ name, its share of the run's progress, the callable that does the work (a functi
 policy a Prefect task of it gets. :func:`execute_plan` runs a plan (or a slice of it, for
 the separately scheduled flows) with a pluggable ``call``: the in-process runner
 (:mod:`flows.pipeline`) calls each step directly, the Prefect flows
-(:mod:`flows.prefect_flows`) as a task. A step raises on failure, which stops the run
-before the marts are rebuilt: the previous marts stay in place.
+(:mod:`flows.prefect_flows`) as a task. A step raises on failure, which stops the run;
+:func:`failure_message` then says exactly what the run published before it stopped (the
+prices of ``market_data``; the marts dbt rebuilt before a stage-2 failure).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows import steps
+from flows.isolation import stage2_with_fallback
 from flows.metrics import BATCH_SECONDS, STEP_SECONDS
 from flows.progress import BatchReporter
 from ingest.config import Settings
@@ -54,16 +56,16 @@ def _load_prices(ctx: BatchContext) -> dict[str, Any]:
                                   batch_run_id=ctx.batch_run_id)
 
 
-def _dbt_stage1(ctx: BatchContext) -> None:
-    steps.dbt_stage1_step(ctx.settings)
+def _dbt_stage1(ctx: BatchContext) -> dict[str, Any]:
+    return steps.dbt_stage1_step(ctx.settings, ctx.warehouse, ctx.batch_run_id)
 
 
 def _risk(ctx: BatchContext) -> dict[str, Any]:
     return steps.risk_step(ctx.warehouse, ctx.settings, ctx.as_of)
 
 
-def _dbt_stage2(ctx: BatchContext) -> None:
-    steps.dbt_stage2_step(ctx.settings)
+def _dbt_stage2(ctx: BatchContext) -> dict[str, Any] | None:
+    return stage2_with_fallback(ctx.settings, ctx.warehouse, ctx.as_of, ctx.batch_run_id)
 
 
 BATCH_PLAN: tuple[Step, ...] = (
@@ -112,6 +114,26 @@ def execute_plan(ctx: BatchContext, plan: Sequence[Step] = BATCH_PLAN, *,
         if step.publishes:  # the API's cached reads of the old data are now stale
             bump_warehouse(ctx.warehouse)
         if reporter is not None:
-            reporter.progress(progress_after(step.name), f"{step.name} done")
+            reporter.step_done(step.name, progress_after(step.name))
     BATCH_SECONDS.labels("completed").observe(time.perf_counter() - run_started)
     return report
+
+
+def failure_message(done: Sequence[str], error: BaseException | str) -> str:
+    """What a run that finished the steps ``done`` and then raised ``error`` published.
+
+    Only the publishing steps change what the API serves: ``market_data`` (prices) and
+    ``dbt_stage2`` (the marts; a failed stage 2 may have rebuilt some marts before it
+    stopped: :attr:`flows.dbt_runner.DbtError.built`).
+    """
+    failed_at = next((step.name for step in BATCH_PLAN if step.name not in done), "the end")
+    prices = ("this run's prices were published" if "market_data" in done
+              else "no prices were published")
+    if failed_at != "dbt_stage2":
+        return (f"failed at {failed_at}: {prices}; no mart was rebuilt (the marts show the "
+                "previous run)")
+    built = [name for name in getattr(error, "built", []) if name.startswith(("fct_", "dim_"))]
+    marts = (f"these marts were rebuilt before the failure and show this run: "
+             f"{', '.join(built)}; the others show the previous run" if built
+             else "no mart was rebuilt (the marts show the previous run)")
+    return f"failed at {failed_at}: {prices}; {marts}"

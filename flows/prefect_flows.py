@@ -2,7 +2,8 @@
 
 The flows only orchestrate the plan of :mod:`flows.plan`: each step runs as a Prefect task
 with the step's retry and timeout policy; a dbt failure raises and fails the flow, and
-because the marts are built last, a failed run leaves the previous marts in place.
+the run's message says exactly what a failed run published
+(:func:`flows.plan.failure_message`).
 
 Deployments (:mod:`flows.deployments`): the three scheduled flows run slices of the plan —
 ``market-data`` (the market-data step; 16:00 America/New_York, weekdays), ``risk-metrics``
@@ -58,14 +59,17 @@ def _as_task(step: Step, ctx: BatchContext) -> Any:
     return run_step.with_options(**options)(step.name, ctx.as_of, ctx.batch_run_id)
 
 
-def _reporter(description: str, batch_run_id: str | None) -> BatchReporter:
+def _reporter(description: str, batch_run_id: str | None) -> BatchReporter | None:
+    """The run's reporter, or None when its row was superseded while queued."""
     artifact = cast(UUID, create_progress_artifact(0.0, description=description))
 
     def to_artifact(fraction: float, message: str) -> None:
         update_progress_artifact(artifact, fraction * 100, description=message)
 
     reporter = BatchReporter(get_warehouse(get_settings()), batch_run_id, sinks=[to_artifact])
-    reporter.started(f"{description}: started")
+    if not reporter.started(f"{description}: started"):
+        get_run_logger().info("batch run %s was superseded while queued", batch_run_id)
+        return None
     return reporter
 
 
@@ -126,13 +130,15 @@ def daily_update(as_of: dt.date | None = None,
         return {"skipped": True, "day": str(day)}
     delay = get_settings().flow_retry_delay_seconds
     reporter = _reporter("daily update", batch_run_id)
+    if reporter is None:
+        return {"superseded": True}
     report: dict[str, Any] = {"timings": {}}
     try:
         for sub_flow, arguments in ((market_data_flow, (as_of, batch_run_id)),
                                     (risk_metrics_flow, (as_of,)), (snapshots_flow, ())):
             _merge(report, sub_flow.with_options(retry_delay_seconds=delay)(*arguments))
-            last = SLICES[sub_flow.name][-1]
-            reporter.progress(progress_after(last), f"{last} done")
+            for name in SLICES[sub_flow.name]:
+                reporter.step_done(name, progress_after(name))
     except BaseException as error:
         reporter.failed(error)
         raise
@@ -150,6 +156,8 @@ def portfolio_backfill(portfolio_id: int, batch_run_id: str | None = None) -> di
     ``batch_run_id``: the ``app.batch_runs`` row this run reports to (API uploads).
     """
     reporter = _reporter(f"backfill of portfolio {portfolio_id}", batch_run_id)
+    if reporter is None:
+        return {"superseded": True, "portfolio_id": portfolio_id}
     try:
         report = _run_slice(tuple(STEPS), None, batch_run_id, reporter)
     except BaseException as error:

@@ -1,13 +1,15 @@
 """The batch steps as plain functions; Prefect flows and the in-process runner wrap them.
 
 ``load market data → dbt stage 1 → risk step → dbt stage 2``. Each step is
-idempotent (it replaces what it writes) and raises on failure, so a failed step
-stops the run before the marts are rebuilt: the previous marts stay in place.
+idempotent (it replaces what it writes) and raises on failure, which stops the run
+(:func:`flows.plan.failure_message` says what it had published). Stage 1 starts with the
+pre-flight check of the books (:mod:`ingest.quarantine`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from flows.book_risk_step import run_book_risk_step
@@ -15,8 +17,11 @@ from flows.dbt_runner import run_dbt
 from flows.risk_step import run_risk_step
 from ingest.config import Settings
 from ingest.market_data import load_market_data
-from ingest.warehouse import Warehouse
+from ingest.quarantine import check_books
+from ingest.warehouse import Warehouse, get_warehouse
 from ingest.warehouse.migrate import prepare_schema
+
+log = logging.getLogger(__name__)
 
 
 def load_prices_step(warehouse: Warehouse, settings: Settings,
@@ -37,9 +42,18 @@ def load_prices_step(warehouse: Warehouse, settings: Settings,
     }
 
 
-def dbt_stage1_step(settings: Settings) -> None:
-    """Build and test staging + intermediate models (``tag:stage1``)."""
+def dbt_stage1_step(settings: Settings, warehouse: Warehouse | None = None,
+                    batch_run_id: str | None = None) -> dict[str, Any]:
+    """Hold out the books that break a bound (:func:`ingest.quarantine.check_books`), then
+    build and test staging + intermediate models (``tag:stage1``) without them.
+
+    Returns ``{"quarantined": {portfolio_id: reason}}``.
+    """
+    held_out = check_books(warehouse or get_warehouse(settings), batch_run_id)
+    if held_out:
+        log.warning("portfolios held out of the batch: %s", held_out)
     run_dbt(["build", "--select", "tag:stage1"], settings)
+    return {"quarantined": held_out}
 
 
 def risk_step(warehouse: Warehouse, settings: Settings,

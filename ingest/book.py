@@ -23,12 +23,12 @@ deleted earlier in the same transaction): kept positions only get ``quantity``,
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from ingest.csv_positions import PositionRow
+from ingest.magnitudes import MAX_EQUITY, MIN_EQUITY
 from ingest.tags import DEFAULT_TAG_COLOR
 from ingest.warehouse import Connection
 
@@ -118,12 +118,14 @@ def ensure_portfolio(conn: Connection, user_id: int, name: str,
     Parameters
     ----------
     equity : float, optional
-        Portfolio equity in dollars (> 0, finite). When given it is stored (also on an
-        existing portfolio); ``None`` leaves it as it is (NULL = the default rule of
-        design §5: gross market value on the first snapshot day).
+        Portfolio equity in dollars, within the bounds of :mod:`ingest.magnitudes`.
+        When given it is stored (also on an existing portfolio); ``None`` leaves it as
+        it is (NULL = the default rule of design §5: gross market value on the first
+        snapshot day).
     """
-    if equity is not None and not (math.isfinite(equity) and equity > 0):
-        raise ValueError(f"equity must be a positive finite amount, got {equity!r}")
+    if equity is not None and not MIN_EQUITY <= equity <= MAX_EQUITY:  # NaN fails too
+        raise ValueError(f"equity must be between {MIN_EQUITY:g} and {MAX_EQUITY:g} dollars, "
+                         f"got {equity!r}")
     params = {"user_id": user_id, "name": name, "equity": equity}
     found = conn.fetch_one(
         "select id from app.portfolios where user_id = :user_id and name = :name "

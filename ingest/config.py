@@ -74,6 +74,11 @@ class Settings(BaseSettings):
                                 "(unset: the age is reported only)")
     fix_sender_comp_id: str = Field("SIGMASIGHT", min_length=1, description="FIX exports: 49")
     fix_target_comp_id: str = Field("BROKER", min_length=1, description="FIX exports: 56")
+    batch_queue_limit: int = Field(8, ge=1, description="batch runs that may wait in the "
+                                   "queue; more are refused with 429 (a portfolio's newer "
+                                   "upload replaces its queued backfill instead)")
+    csv_max_problems: int = Field(200, ge=1, le=10_000, description="problems a refused "
+                                  "upload lists (its 422 body counts them all)")
 
     @field_validator("rate_limit")
     @classmethod

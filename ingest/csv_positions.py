@@ -10,10 +10,10 @@ column   rule
 ======== ================================================================================
 ticker   stock/ETF ticker or OCC option symbol (see :mod:`ingest.occ`); options are
          stored in the compact OCC form
-quantity signed decimal number (shares or contracts), finite, non-zero; options need
-         whole contracts
-entry_   decimal number > 0, finite (per share; options: premium per share)
-price
+quantity signed decimal number (shares or contracts), non-zero, within the bounds of
+         :mod:`ingest.magnitudes`; options need whole contracts
+entry_   decimal number > 0 (per share; options: premium per share), within the bounds of
+price    :mod:`ingest.magnitudes`
 entry_   ISO ``YYYY-MM-DD``, a real date, from 1970-01-01 to ``today``; not after the
 date     option's expiry
 tags     comma-separated; each trimmed, 1–50 ASCII letters/digits/space/``-_.``, not
@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ingest.csv_problems import (
+    MAX_LISTED_PROBLEMS,
     Checks,
     CsvError,
     CsvProblem,
@@ -59,19 +60,15 @@ from ingest.csv_problems import (
     problem_dicts,
 )
 from ingest.csv_reading import decode, map_header, read_records, text_frame
+from ingest.csv_values import entry_dates, entry_prices, quantities
 from ingest.occ import OccSymbol, SymbolError, parse_symbol
-from ingest.tags import MAX_TAGS_PER_POSITION, tag_name_problems
+from ingest.tags import MAX_TAG_ITEMS_PER_ROW, MAX_TAGS_PER_POSITION, tag_name_problems
 
-__all__ = ["MAX_CSV_BYTES", "CsvError", "CsvProblem", "CsvTooLargeError", "CsvValidationError",
-           "PositionRow", "parse_positions_csv", "problem_dicts"]
+__all__ = ["MAX_CSV_BYTES", "MAX_LISTED_PROBLEMS", "CsvError", "CsvProblem", "CsvTooLargeError",
+           "CsvValidationError", "PositionRow", "parse_positions_csv", "problem_dicts"]
 
 MAX_CSV_BYTES = 5_000_000  # an upload larger than this is refused (413) before reading
-EARLIEST_ENTRY_DATE = dt.date(1970, 1, 1)
 
-_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_NAN_WORDS = {"nan", "+nan", "-nan"}
-_INF_WORDS = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 
 
 @dataclass(frozen=True)
@@ -94,7 +91,8 @@ class PositionRow:
 
 
 def parse_positions_csv(data: bytes, *, today: dt.date, max_bytes: int = MAX_CSV_BYTES,
-                        max_rows: int = 10_000) -> list[PositionRow]:
+                        max_rows: int = 10_000,
+                        max_problems: int = MAX_LISTED_PROBLEMS) -> list[PositionRow]:
     """Validate a positions CSV and return its rows, or raise with every problem.
 
     Parameters
@@ -107,53 +105,56 @@ def parse_positions_csv(data: bytes, *, today: dt.date, max_bytes: int = MAX_CSV
         Size limit in bytes (checked first).
     max_rows : int
         Limit on non-blank data rows.
+    max_problems : int
+        How many problems the error lists (it counts them all).
 
     Raises
     ------
     CsvTooLargeError
         ``len(data) > max_bytes``.
     CsvValidationError
-        Any problem; ``problems`` lists them all, ordered by row then column.
+        Any problem; ``problems`` lists the first ``max_problems``, ordered by row then
+        column, and ``total`` counts them all.
     """
     if len(data) > max_bytes:
         raise CsvTooLargeError(len(data), max_bytes)
-    header, records = read_records(decode(data), max_rows)
+    header, records, long_rows = read_records(decode(data), max_rows)
     positions, header_problems = map_header(header)
     frame, count_problems = text_frame(records, header, positions)
-    rows, value_problems = _validate(frame, today)
-    problems = header_problems + count_problems + value_problems
+    checks = Checks(max_problems)
+    rows = _validate(frame, today, checks)
+    problems = header_problems + long_rows + count_problems + checks.problems
     if problems:
-        raise CsvValidationError(problems)
+        total = len(problems) - len(checks.problems) + checks.total
+        raise CsvValidationError(problems, total, max_problems)
     return rows
 
 
 # --- value checks --------------------------------------------------------------------
 
-def _validate(frame: pd.DataFrame, today: dt.date) -> tuple[list[PositionRow], list[CsvProblem]]:
+def _validate(frame: pd.DataFrame, today: dt.date, checks: Checks) -> list[PositionRow]:
     """Check every value of the known columns present (absent ones are header problems)."""
-    checks = Checks()
     if frame.empty:
-        return [], []
+        return []
     absent = pd.Series(np.nan, index=frame.index)
     symbols = (_symbols(frame["ticker"], checks) if "ticker" in frame
                else pd.DataFrame({"symbol": None, "occ": None}, index=frame.index, dtype=object))
-    quantity = _quantities(frame["quantity"], checks) if "quantity" in frame else absent
-    price = _prices(frame["entry_price"], checks) if "entry_price" in frame else absent
-    dates = (_dates(frame["entry_date"], today, checks) if "entry_date" in frame
+    quantity = quantities(frame["quantity"], checks) if "quantity" in frame else absent
+    price = entry_prices(frame["entry_price"], checks) if "entry_price" in frame else absent
+    dates = (entry_dates(frame["entry_date"], today, checks) if "entry_date" in frame
              else absent.astype("datetime64[s]"))
     tags = _tags(frame["tags"], checks) if "tags" in frame else {}
     _option_rules(frame, symbols["occ"], quantity, dates, checks)
     _duplicates(symbols["symbol"], dates, checks)
     if checks.problems:
-        return [], checks.problems
-    rows = [
+        return []
+    return [
         PositionRow(int(row), symbol, float(q), float(p), d, tags.get(row, ()), occ is not None,
                     occ)
         for row, symbol, occ, q, p, d in zip(
             frame.index, symbols["symbol"], symbols["occ"], quantity, price,
             dates.dt.date, strict=True)
     ]
-    return rows, []
 
 
 def _symbols(text: pd.Series, checks: Checks) -> pd.DataFrame:
@@ -163,9 +164,7 @@ def _symbols(text: pd.Series, checks: Checks) -> pd.DataFrame:
                                    dtype=object)
     result = table.reindex(text.to_numpy())
     result.index = text.index
-    bad = result["error"].notna()
-    checks.problems.extend(CsvProblem(int(row), "ticker", message) for row, message in zip(
-        result.index[bad].tolist(), result.loc[bad, "error"].tolist(), strict=True))
+    checks.flag(result["error"], result["error"].notna(), "ticker", "{value}", show=str)
     return result[["symbol", "occ"]]
 
 
@@ -177,72 +176,36 @@ def _parse_symbol(text: str) -> tuple[str | None, OccSymbol | None, str | None]:
     return symbol, occ, None
 
 
-def _numbers(text: pd.Series, column: str, checks: Checks) -> pd.Series:
-    """Float values of a decimal column; NaN where a problem was reported."""
-    lower = text.str.lower()
-    empty = checks.flag(text, text == "", column, f"missing value: {column} is empty")
-    nan = checks.flag(text, lower.isin(_NAN_WORDS), column, f"{column} is NaN")
-    inf = checks.flag(text, lower.isin(_INF_WORDS), column, f"{column} is infinite")
-    syntax = checks.flag(text, ~(empty | nan | inf | text.str.fullmatch(_NUMBER)), column,
-                         f"{column} is not a number: {{value}}")
-    values = pd.to_numeric(text.where(~(empty | nan | inf | syntax)), errors="coerce")
-    overflow = checks.flag(text, np.isinf(values), column,
-                           f"{column} is out of range (infinite): {{value}}")
-    return values.where(~overflow).astype(float)
-
-
-def _quantities(text: pd.Series, checks: Checks) -> pd.Series:
-    """Signed quantities; zero is refused (NaN where a problem was reported)."""
-    values = _numbers(text, "quantity", checks)
-    zero = checks.flag(text, values == 0, "quantity", "quantity must not be zero")
-    return values.where(~zero)
-
-
-def _prices(text: pd.Series, checks: Checks) -> pd.Series:
-    """Entry prices, strictly positive (NaN where a problem was reported)."""
-    values = _numbers(text, "entry_price", checks)
-    negative = checks.flag(text, values < 0, "entry_price",
-                           "entry_price must be positive, got {value}")
-    zero = checks.flag(text, values == 0, "entry_price", "entry_price must be greater than zero")
-    return values.where(~(negative | zero))
-
-
-def _dates(text: pd.Series, today: dt.date, checks: Checks) -> pd.Series:
-    """ISO dates as ``datetime64[s]``; NaT where a problem was reported.
-
-    Validity is checked arithmetically (month 1–12, day ≤ days in that month), so
-    years outside pandas' nanosecond range are judged like any other.
-    """
-    column = "entry_date"
-    empty = checks.flag(text, text == "", column, "missing value: entry_date is empty")
-    syntax = checks.flag(text, ~empty & ~text.str.fullmatch(_ISO_DATE), column,
-                         "entry_date {value} is not a date in YYYY-MM-DD format")
-    ok = ~(empty | syntax)
-    digits = text.where(ok, "1970-01-01")
-    year = digits.str.slice(0, 4).astype(int).to_numpy()
-    month = digits.str.slice(5, 7).astype(int).to_numpy()
-    day = digits.str.slice(8, 10).astype(int).to_numpy()
-    month_start = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
-    month_days = ((month_start + 1).astype("datetime64[D]")
-                  - month_start.astype("datetime64[D]")).astype(int)
-    real = (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
-    impossible = checks.flag(text, ok & ~real, column, "entry_date {value} is not a real date")
-    ok &= ~impossible
-    early = checks.flag(text, ok & (text < EARLIEST_ENTRY_DATE.isoformat()), column,
-                        f"entry_date {{value}} is before {EARLIEST_ENTRY_DATE.isoformat()}")
-    future = checks.flag(text, ok & (text > today.isoformat()), column,
-                         f"entry_date {{value}} is in the future (today is {today.isoformat()})")
-    ok &= ~(early | future)
-    days = month_start.astype("datetime64[D]") + (day - 1)
-    return pd.Series(np.where(ok, days, np.datetime64("NaT")), index=text.index,
-                     dtype="datetime64[s]")
-
-
 def _tags(text: pd.Series, checks: Checks) -> dict[int, tuple[str, ...]]:
-    """Per row, the lower-case distinct tags in file order (rows without tags absent)."""
+    """Per row, the lower-case distinct tags in file order (rows without tags absent).
+
+    A row naming more than ``MAX_TAG_ITEMS_PER_ROW`` tags is refused without splitting
+    it; the others are split in chunks of about :data:`_TAG_CHUNK` names (bounded memory).
+    The result is only built for a file without problems (it is not needed otherwise).
+    """
     given = text[text != ""]
     if given.empty:
         return {}
+    items = given.str.count(",") + 1
+    crowded = checks.flag(items.astype(str), items > MAX_TAG_ITEMS_PER_ROW, "tags",
+                          f"{{value}} tags named; at most {MAX_TAG_ITEMS_PER_ROW} per row "
+                          f"({MAX_TAGS_PER_POSITION} distinct)", show=str)
+    given, items = given[~crowded], items[~crowded]
+    if given.empty:
+        return {}
+    chunks = given.groupby(items.cumsum().to_numpy() // _TAG_CHUNK, sort=False)
+    distinct = pd.concat([_distinct_tags(chunk, checks) for _, chunk in chunks])
+    if checks.problems or distinct.empty:
+        return {}
+    grouped = distinct.groupby("row", sort=False)["tag"].agg(tuple)
+    return dict(zip(grouped.index.tolist(), grouped.tolist(), strict=True))
+
+
+_TAG_CHUNK = 50_000
+
+
+def _distinct_tags(given: pd.Series, checks: Checks) -> pd.DataFrame:
+    """Check the tags of whole rows; their distinct lower-case names as (row, tag)."""
     tag = given.str.split(",").explode().astype(str)
     stripped = tag.str.strip()
     column = "tags"
@@ -255,8 +218,7 @@ def _tags(text: pd.Series, checks: Checks) -> dict[int, tuple[str, ...]]:
     checks.flag(counts.astype(str), too_many, column,
                 f"{{value}} distinct tags; at most {MAX_TAGS_PER_POSITION} are allowed per row",
                 show=str)
-    grouped = distinct.groupby("row", sort=False)["tag"].agg(tuple)
-    return dict(zip(grouped.index.tolist(), grouped.tolist(), strict=True))
+    return distinct
 
 
 def _option_rules(frame: pd.DataFrame, occ: pd.Series, quantity: pd.Series,

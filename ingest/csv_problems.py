@@ -5,6 +5,13 @@ and the problem. The validator collects them with :class:`Checks` (vectorised: o
 per rule reports every row the rule's mask marks) and raises them together in one
 :class:`CsvValidationError`, ordered by row then column; the API answers 422 with
 :func:`problem_dicts`.
+
+Bounded output: an error lists at most ``limit`` problems (the first ones in row then
+column order; default :data:`MAX_LISTED_PROBLEMS`, the API's setting
+``csv_max_problems``) and carries the ``total`` count. :class:`Checks` therefore keeps
+only the first ``limit`` rows of each rule (the first ``limit`` of the file are among
+them) and counts the rest, so a file with a million problems costs a count, not a
+million messages.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 COLUMNS = ("ticker", "quantity", "entry_price", "entry_date", "tags")  # problem order too
+MAX_LISTED_PROBLEMS = 200  # default number of problems an error lists (the total is counted)
+
 
 @dataclass(frozen=True)
 class CsvProblem:
@@ -39,13 +48,21 @@ class CsvTooLargeError(CsvError):
 
 
 class CsvValidationError(CsvError):
-    """The file has problems (the API answers 422 with every problem listed)."""
+    """The file has problems (the API answers 422 listing the first ``limit`` of them).
 
-    def __init__(self, problems: list[CsvProblem]):
-        self.problems = sorted(problems, key=_problem_order)
+    ``problems`` are the first ``limit`` problems in row then column order; ``total``
+    counts them all (given when the caller dropped some already, else ``len(problems)``).
+    """
+
+    def __init__(self, problems: list[CsvProblem], total: int | None = None,
+                 limit: int = MAX_LISTED_PROBLEMS):
+        ordered = sorted(problems, key=_problem_order)
+        self.total = max(total or 0, len(ordered))
+        self.problems = ordered[:limit]
         first = self.problems[0]
+        listed = f" (the first {limit} are listed)" if self.total > len(self.problems) else ""
         super().__init__(
-            f"{len(self.problems)} problem(s) in the CSV, first: row {first.row}, "
+            f"{self.total} problem(s) in the CSV{listed}, first: row {first.row}, "
             f"column {first.column}: {first.message}"
         )
 
@@ -56,21 +73,30 @@ def reject(row: int | None, column: str | None, message: str) -> CsvValidationEr
 
 
 class Checks:
-    """Accumulates problems; each ``flag`` call reports the rows of a mask."""
+    """Accumulates problems; each ``flag`` call reports the rows of a mask.
 
-    def __init__(self) -> None:
+    Of each call only the first ``limit`` rows become problems; ``total`` counts all.
+    """
+
+    def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
         self.problems: list[CsvProblem] = []
+        self.limit = limit
+        self.total = 0
 
     def flag(self, text: pd.Series, mask: pd.Series, column: str, template: str,
              show: Callable[[object], str] | None = None) -> pd.Series:
         """Report ``template`` (with ``{value}``) for ``mask`` rows; returns ``mask``.
 
-        ``{value}`` is the row's ``text``, quoted and shortened unless ``show`` is given.
+        ``text`` is indexed by row number, ascending. ``{value}`` is the row's ``text``,
+        quoted and shortened unless ``show`` is given.
         """
         show = show or _show
+        marked = text[mask]
+        self.total += len(marked)
+        first = marked.iloc[:self.limit]
         self.problems.extend(
             CsvProblem(int(row), column, template.format(value=show(value)))
-            for row, value in zip(text.index[mask].tolist(), text[mask].tolist(), strict=True)
+            for row, value in zip(first.index.tolist(), first.tolist(), strict=True)
         )
         return mask
 

@@ -7,6 +7,12 @@ case-insensitive and the columns may come in any order (``csvticker`` is accepte
 ``ticker``). A row with fewer fields than the header is padded with empty fields only when
 the missing columns are optional. Problems of the file as a whole raise at once; header
 and field-count problems are returned to be reported with the value problems.
+
+Bounded work: a physical line longer than :data:`MAX_LINE_CHARS` characters, a header
+longer than :data:`MAX_HEADER_CHARS` or with more than :data:`MAX_COLUMNS` fields stops
+the read at once (one problem); a row with more fields than the header is reported and
+its fields dropped as it is read. So the frame is at most ``max_rows`` × ``MAX_COLUMNS``
+cells, whatever the file holds, and every check is linear in the file's size.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
 from itertools import zip_longest
 
 import pandas as pd
@@ -22,6 +29,9 @@ from ingest.csv_problems import COLUMNS, CsvProblem, CsvValidationError, reject
 
 REQUIRED_COLUMNS = COLUMNS[:4]
 HEADER_ALIASES = {"csvticker": "ticker"}
+MAX_LINE_CHARS = 4096  # a valid row (OCC symbol, 20 tags of 50 characters) is ~1,100
+MAX_HEADER_CHARS = 1024
+MAX_COLUMNS = 20  # the header's fields: 5 known columns, room for stray empty ones
 
 
 def decode(data: bytes) -> str:
@@ -67,32 +77,63 @@ def _is_blank(fields: list[str]) -> bool:
     return all(not field.strip() for field in fields)
 
 
-def read_records(text: str, max_rows: int) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and the non-blank data records as (row number, fields)."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _lines(text: str) -> Iterator[str]:
+    """The physical lines of ``text``; refuses one longer than :data:`MAX_LINE_CHARS`."""
+    for number, line in enumerate(io.StringIO(text, newline="")):
+        length = len(line.rstrip("\r\n"))
+        if length > MAX_LINE_CHARS:
+            raise reject(number, None, f"line {number} has {length:,} characters; the limit "
+                                       f"is {MAX_LINE_CHARS:,} per line")
+        yield line
+
+
+def _check_header(fields: list[str]) -> None:
+    length = sum(map(len, fields)) + len(fields) - 1
+    if length > MAX_HEADER_CHARS or len(fields) > MAX_COLUMNS:
+        raise reject(0, None, f"the header has {len(fields):,} columns and {length:,} "
+                              f"characters; the limits are {MAX_COLUMNS} columns and "
+                              f"{MAX_HEADER_CHARS:,} characters (expected "
+                              f"{','.join(COLUMNS)})")
+
+
+def read_records(text: str, max_rows: int) -> tuple[
+        list[str], list[tuple[int, list[str]]], list[CsvProblem]]:
+    """Header, the non-blank data records as (row number, fields), and the problems of
+    rows with more fields than the header (those rows are left out of the records)."""
+    reader = csv.reader(_lines(text), strict=True)
     header: list[str] | None = None
     records: list[tuple[int, list[str]]] = []
+    problems: list[CsvProblem] = []
     row = 0
     try:
         for fields in reader:
             if header is None:
                 if not _is_blank(fields):
+                    _check_header(fields)
                     header = fields
                 continue
             row += 1
             if _is_blank(fields):
                 continue
-            if len(records) == max_rows:
+            if len(records) + len(problems) == max_rows:
                 raise reject(row, None, f"too many rows: more than {max_rows} data rows")
-            records.append((row, fields))
+            if len(fields) > len(header):
+                problems.append(field_count_problem(row, len(fields), len(header)))
+            else:
+                records.append((row, fields))
     except csv.Error as error:
         raise reject(row + (header is not None), None,
                       f"cannot read the CSV: {error} (an unclosed or stray quote?)") from None
     if header is None:
         raise reject(None, None, "file is empty")
-    if not records:
+    if not records and not problems:
         raise reject(None, None, "file has a header but no data rows")
-    return header, records
+    return header, records, problems
+
+
+def field_count_problem(row: int, count: int, width: int) -> CsvProblem:
+    return CsvProblem(row, None, f"row has {count} fields but the header has {width} "
+                                 "(quote values with commas)")
 
 
 def map_header(header: list[str]) -> tuple[dict[str, int], list[CsvProblem]]:
@@ -135,8 +176,7 @@ def text_frame(records: list[tuple[int, list[str]]], header: list[str],
                          dtype=object)  # csv never yields None: non-null cells = fields read
     counts = cells.notna().sum(axis=1)
     fits = (counts == width) | ((counts > last_required) & (counts < width))
-    problems = [CsvProblem(int(row), None, f"row has {count} fields but the header has {width} "
-                                           "(quote values with commas)")
+    problems = [field_count_problem(int(row), int(count), width)
                 for row, count in zip(counts.index[~fits].tolist(), counts[~fits].tolist(),
                                       strict=True)]
     cells = cells.loc[fits].reindex(columns=range(width), fill_value="").fillna("")

@@ -4,17 +4,21 @@ A tag name, once trimmed, is 1–:data:`MAX_TAG_LENGTH` ASCII letters, digits, s
 ``-``, ``_`` or ``.``, and does not start with a spreadsheet formula character
 (``= + - @``: a tag exported to a spreadsheet must never run as a formula). Names are
 stored lower-case, so ``Tech`` and a CSV's ``tech`` are the same tag; they are unique per
-user. A position carries at most :data:`MAX_TAGS_PER_POSITION` distinct tags. The CSV
+user. A position carries at most :data:`MAX_TAGS_PER_POSITION` distinct tags; a CSV row
+names at most :data:`MAX_TAG_ITEMS_PER_ROW` (repeats included, so the validator's work per
+row is bounded). The CSV
 validator (:mod:`ingest.csv_positions`), the book writer and the API's tag schemas all
 apply this module.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 MAX_TAG_LENGTH = 50
 MAX_TAGS_PER_POSITION = 20
+MAX_TAG_ITEMS_PER_ROW = 2 * MAX_TAGS_PER_POSITION
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 TAG_PATTERN = r"[A-Za-z0-9 _.\-]+"
 DEFAULT_TAG_COLOR = "#6B7280"
@@ -31,7 +35,10 @@ def tag_name_problems(names: pd.Series) -> list[tuple[pd.Series, str]]:
     empty = names == ""
     formula = names.str.slice(0, 1).isin(FORMULA_PREFIXES)
     long = names.str.len() > MAX_TAG_LENGTH
-    characters = ~(empty | formula | long | names.str.fullmatch(TAG_PATTERN).fillna(False))
+    passed = ~(empty | formula | long).to_numpy()  # the character rule only for these
+    bad = np.zeros(len(names), dtype=bool)
+    bad[passed] = ~names[passed].str.fullmatch(TAG_PATTERN).fillna(False).to_numpy(dtype=bool)
+    characters = pd.Series(bad, index=names.index)
     return [
         (empty, "empty tag (two commas in a row, or a trailing comma?)"),
         (formula, "tag {value} starts with a spreadsheet formula character "

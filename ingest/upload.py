@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ingest.book import ensure_portfolio, write_book
 from ingest.calendar import today_in_new_york
 from ingest.config import Settings
-from ingest.csv_positions import parse_positions_csv
+from ingest.csv_positions import MAX_LISTED_PROBLEMS, parse_positions_csv
 from ingest.warehouse import Connection, Warehouse
 
 DEFAULT_PORTFOLIO_NAME = "Main portfolio"
@@ -40,14 +40,16 @@ class UploadResult:
 def upload_positions_csv(warehouse: Warehouse, *, user_id: int, data: bytes,
                          today: dt.date, equity: float | None = None,
                          portfolio_name: str = DEFAULT_PORTFOLIO_NAME,
+                         max_problems: int = MAX_LISTED_PROBLEMS,
                          in_transaction: Callable[[Connection], None] | None = None,
                          ) -> UploadResult:
     """Validate ``data`` and replace the user's book with it (atomically).
 
+    A refused file raises with its first ``max_problems`` problems listed.
     ``in_transaction(conn)``, when given, runs inside the writing transaction after the
     book is written (the API bumps its data version there).
     """
-    rows = parse_positions_csv(data, today=today)
+    rows = parse_positions_csv(data, today=today, max_problems=max_problems)
     upload_id = uuid.uuid4().hex
     with warehouse.connect() as conn:
         portfolio_id = ensure_portfolio(conn, user_id, portfolio_name, equity)

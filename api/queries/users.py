@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest.occ import SymbolError, parse_symbol
 from ingest.warehouse import Warehouse
+from python_models.conventions import FACTORS
 
 _USER_COLUMNS = """
     u.id, u.username, u.is_admin, u.password_hash,
@@ -38,3 +40,23 @@ def portfolio_name(warehouse: Warehouse, portfolio_id: int) -> str | None:
         row = conn.fetch_one("select name from app.portfolios where id = :id",
                              {"id": portfolio_id})
     return None if row is None else row["name"]
+
+
+def own_symbols(warehouse: Warehouse, user_id: int) -> set[str]:
+    """The symbols a user may see prices and batch progress of: their positions' symbols,
+    their options' underlyings and the factor ETFs (one query over their own book only)."""
+    with warehouse.connect() as conn:
+        rows = conn.fetch_dicts(
+            "select distinct p.symbol from app.positions p inner join app.portfolios f "
+            "on f.id = p.portfolio_id where f.user_id = :user_id", {"user_id": user_id})
+    symbols = set(FACTORS)
+    for row in rows:
+        symbol = str(row["symbol"])
+        symbols.add(symbol)
+        try:
+            occ = parse_symbol(symbol)[1]
+        except SymbolError:
+            continue
+        if occ is not None:
+            symbols.add(occ.root)
+    return symbols

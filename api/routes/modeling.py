@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 
 from api.deps import CurrentUser, SettingsDep, WarehouseDep
 from api.errors import ApiError, not_found
+from api.pagination import Limit, Offset, page
 from api.queries import greeks_scenario, modeling_export, modeling_risk, modeling_sessions, users
 from api.queries import modeling_trades as trades_queries
 from api.queries.modeling_sessions import SessionNotFound
@@ -74,8 +75,11 @@ def create_session(user: CurrentUser, warehouse: WarehouseDep, settings: Setting
 
 @router.get("", response_model=Envelope[list[SessionPublic]], summary="Your live sessions",
             responses=responses(EXAMPLES["sessions"]))
-def list_sessions(user: CurrentUser, warehouse: WarehouseDep, settings: SettingsDep) -> dict:
-    return ok(modeling_sessions.list_sessions(warehouse, settings, user.id))
+def list_sessions(user: CurrentUser, warehouse: WarehouseDep, settings: SettingsDep,
+                  response: Response, limit: Limit = 100, offset: Offset = 0) -> dict:
+    """Newest first, one page (`X-Total-Count`: how many there are)."""
+    return ok(page(modeling_sessions.list_sessions(warehouse, settings, user.id), limit,
+                   offset, response))
 
 
 @router.get("/{session_id}", response_model=Envelope[SessionDetail],

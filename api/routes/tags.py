@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from api.deps import CurrentUser, WarehouseDep
 from api.errors import ApiError, not_found
+from api.pagination import Limit, Offset, page
 from api.queries import tags as queries
 from api.schemas.common import Envelope, example_of, ok, responses
 from api.schemas.tags import TagCreate, TagDeleted, TagPublic, TagUpdate
@@ -24,8 +25,10 @@ def _conflict(name: str) -> ApiError:
 
 @router.get("", response_model=Envelope[list[TagPublic]], summary="Your tags",
             responses=responses([_TAG_EXAMPLE]))
-def list_tags(user: CurrentUser, warehouse: WarehouseDep) -> dict:
-    return ok(queries.list_tags(warehouse, user.id))
+def list_tags(user: CurrentUser, warehouse: WarehouseDep, response: Response,
+              limit: Limit = 500, offset: Offset = 0) -> dict:
+    """Your tags by name, one page (`X-Total-Count`: how many there are)."""
+    return ok(page(queries.list_tags(warehouse, user.id), limit, offset, response))
 
 
 @router.post("", status_code=201, response_model=Envelope[TagPublic], summary="Create a tag",

@@ -43,12 +43,15 @@ class BatchRunPublic(BaseModel):
     progress: float = Field(description="0..1")
     message: str | None
     error: str | None
-    details: Any = Field(None, description="per-step timings and the market-data report")
+    details: Any = Field(None, description=(
+        "per-step timings, the market-data report and `quarantined` (portfolio id → reason "
+        "of the books held out); for a non-admin only their own symbols and portfolios"))
     created_at: dt.datetime | None
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     backfill: BackfillProgress | None = Field(
-        None, description="per-symbol market-data progress, when the run recorded it")
+        None, description="per-symbol market-data progress, when the run recorded it; for a "
+                          "non-admin counted over their own symbols (and the factor ETFs)")
     request_id: str | None = Field(
         None, description="X-Request-ID of the request that started the run (its logs carry "
                           "it); null for scheduled runs")

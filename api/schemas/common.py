@@ -34,6 +34,8 @@ class ErrorBody(BaseModel):
     code: str = Field(description="machine-readable error code, e.g. `not_found`")
     message: str = Field(description="what went wrong, for a person")
     details: Any = Field(None, description="per-field or per-row problems, when there are any")
+    total: int | None = Field(None, description="how many problems there are, when `details` "
+                                                "lists only the first ones (refused uploads)")
 
 
 class ErrorEnvelope(BaseModel):

@@ -6,7 +6,7 @@ from typing import Any
 
 READY_CHECKS: dict[str, Any] = {
     "warehouse": {"ok": True, "kind": "postgres"},
-    "schema": {"ok": True, "revision": "0002", "head": "0002"},
+    "schema": {"ok": True, "revision": "0003", "head": "0003"},
     "last_batch": {"ok": True, "last_completed_at": "2026-11-20T22:31:07",
                    "age_seconds": 5400.0, "max_age_hours": None},
 }

@@ -53,6 +53,55 @@ def create_batch_run(
     return run_id
 
 
+def claim_batch_run(warehouse: Warehouse, run_id: str) -> bool:
+    """Mark the run running unless it already ended (superseded while queued): True when
+    the caller should go on and run it."""
+    with warehouse.connect() as conn:
+        claimed = conn.fetch_one(
+            "update app.batch_runs set status = 'running', progress = 0, started_at = :now, "
+            "message = :message where id = :run_id "
+            "and status not in ('completed', 'failed', 'skipped') returning id",
+            {"run_id": run_id, "now": _now(), "message": "started"})
+        if claimed is not None:
+            _notify(conn, run_id)
+    emit(Change(BATCH_RUN, warehouse.settings.database_url, run_id=run_id))
+    return claimed is not None
+
+
+def supersede_queued_backfills(warehouse: Warehouse, portfolio_id: int, newer: str) -> list[str]:
+    """Skip the still-queued backfills of ``portfolio_id`` other than run ``newer`` (a newer
+    upload's backfill covers them); returns their ids. A run already started is left be."""
+    with warehouse.connect() as conn:
+        rows = conn.fetch_dicts(
+            "update app.batch_runs set status = 'skipped', progress = 1, finished_at = :now, "
+            "message = :message where kind = 'portfolio_backfill' "
+            "and portfolio_id = :portfolio_id and status = 'queued' and id <> :newer "
+            "returning id", {"portfolio_id": portfolio_id, "newer": newer, "now": _now(),
+                             "message": f"superseded by a newer upload: run {newer}"})
+        ids = [str(row["id"]) for row in rows]
+        for run_id in ids:
+            _notify(conn, run_id)
+    for run_id in ids:
+        emit(Change(BATCH_RUN, warehouse.settings.database_url, run_id=run_id))
+    return ids
+
+
+QUEUED_WINDOW = dt.timedelta(hours=1)  # older queued rows are leftovers of a restart
+
+
+def queued_run_count(warehouse: Warehouse, *, except_portfolio: int | None = None) -> int:
+    """Runs queued in the last :data:`QUEUED_WINDOW`, not counting the backfills of
+    ``except_portfolio`` (a new upload of it supersedes them)."""
+    with warehouse.connect() as conn:
+        row = conn.fetch_one(
+            "select count(*) as n from app.batch_runs where status = 'queued' "
+            "and created_at >= :since and not (kind = 'portfolio_backfill' "
+            "and coalesce(portfolio_id, -1) = :portfolio_id)",
+            {"since": _now() - QUEUED_WINDOW,
+             "portfolio_id": -1 if except_portfolio is None else except_portfolio})
+    return int(row["n"]) if row else 0
+
+
 def update_batch_run(warehouse: Warehouse, run_id: str, **fields: Any) -> None:
     """Set any of status, progress, message, error, details (dict → JSON).
 

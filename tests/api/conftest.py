@@ -166,7 +166,8 @@ def error_of(response, status: int, code: str | None = None) -> dict[str, Any]:
     body = response.json()
     assert set(body) == {"success", "error"}, body
     assert body["success"] is False
-    assert set(body["error"]) == {"code", "message", "details"}, body
+    assert {"code", "message", "details"} <= set(body["error"]) <= {
+        "code", "message", "details", "total"}, body
     assert isinstance(body["error"]["message"], str)
     assert body["error"]["message"]
     if code is not None:

@@ -63,7 +63,7 @@ def test_errors_use_the_envelope(client):
     assert all(set(d) == {"loc", "msg", "type"} for d in details)
 
 
-def test_unexpected_errors_are_a_generic_500(duck_settings):
+def test_unexpected_errors_are_a_generic_500_with_a_logged_reference(duck_settings, caplog):
     app = create_app(duck_settings)
 
     @app.get("/api/v1/boom")
@@ -72,9 +72,14 @@ def test_unexpected_errors_are_a_generic_500(duck_settings):
 
     response = TestClient(app, raise_server_exceptions=False).get("/api/v1/boom")
     assert response.status_code == 500
+    reference = response.json()["error"]["details"]["reference"]
     assert response.json() == {"success": False, "error": {
-        "code": "internal_error", "message": "internal server error", "details": None}}
+        "code": "internal_error", "message": f"internal server error (reference {reference})",
+        "details": {"reference": reference}}}
     assert "secret" not in response.text
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged
+    assert "secret internals" in str(logged[0].exc_info[1])
 
 
 def test_health(client):

@@ -289,3 +289,14 @@ def test_idle_sessions_expire_and_deleted_ones_are_gone(env):
     assert ok_data(env.client.delete(f"{BASE}/{other}", headers=env.headers("demo_user_1"))
                    ) == {"id": other, "deleted": True}
     error_of(env.get(f"{BASE}/{other}/risk"), 404)
+
+
+def test_the_session_list_is_paged_newest_first_with_its_total(env):
+    first, second = create(env)["id"], create(env)["id"]
+    stored = env.rows("select id from app.modeling_sessions where user_id = :u "
+                      "order by created_at desc, id", {"u": env.users["demo_user_1"]})
+    response = env.get(BASE, params={"limit": 1, "offset": 1})
+    assert response.headers["X-Total-Count"] == str(len(stored))
+    assert [s["id"] for s in ok_data(response)] == [stored[1]["id"]]
+    assert {first, second} <= {s["id"] for s in ok_data(env.get(BASE))}
+    error_of(env.get(BASE, params={"limit": 501}), 422, "validation_error")

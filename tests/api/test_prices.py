@@ -32,7 +32,8 @@ def test_prices_of_a_stock_match_raw_prices(env):
 
 def test_prices_of_an_option_accept_the_padded_occ_form(env):
     symbol = env.rows("select min(symbol) as s from marts.dim_positions "
-                      "where asset_type = 'OPTION'")[0]["s"]
+                      "where asset_type = 'OPTION' and portfolio_id = :p",
+                      {"p": env.portfolios["demo_user_1"]})[0]["s"]
     padded = parse_occ(symbol).padded
     assert padded != symbol
     data = ok_data(env.get(f"/api/v1/prices/{padded}"))
@@ -53,3 +54,25 @@ def test_unknown_symbol_and_bad_ranges(env):
     error_of(env.client.get("/api/v1/prices/AAPL"), 401)
     empty = ok_data(env.get("/api/v1/prices/AAPL", params={"start": "2030-01-01"}))
     assert empty["count"] == 0
+
+
+def test_prices_answer_only_for_the_callers_book_and_the_factor_etfs(env):
+    def held(user: str) -> set[str]:
+        return {r["symbol"] for r in env.rows(
+            "select distinct symbol from app.positions where portfolio_id = :p",
+            {"p": env.portfolios[user]})}
+
+    theirs = sorted(held("demo_user_2") - held("demo_user_1")
+                    - {r["u"] for r in env.rows("select distinct underlying_symbol as u "
+                                                "from marts.dim_positions where portfolio_id "
+                                                "= :p", {"p": env.portfolios["demo_user_1"]})})
+    assert theirs, "the demo books must differ for this test"
+    symbol = theirs[0]
+    assert env.rows("select count(*) as n from raw.prices_daily where symbol = :s",
+                    {"s": symbol})[0]["n"] > 0  # loaded, held by demo_user_2 only
+    assert ok_data(env.get(f"/api/v1/prices/{symbol}", "demo_user_2"))["symbol"] == symbol
+    refused = env.get(f"/api/v1/prices/{symbol}", "demo_user_1")
+    never = env.get("/api/v1/prices/ZZZZ", "demo_user_1")
+    assert error_of(refused, 404, "not_found")["message"] == f"no prices for symbol {symbol!r}"
+    assert error_of(never, 404, "not_found")["message"] == "no prices for symbol 'ZZZZ'"
+    assert ok_data(env.get("/api/v1/prices/SPLV", "demo_user_1"))["count"] > 90  # factor ETF

@@ -146,3 +146,16 @@ def test_position_tags_of_other_users_are_refused(fresh_env):
                             json={"tag_ids": [their_tag]}), 404)
     error_of(env.client.put(f"/api/v1/positions/{mine}/tags", headers=h1,
                             json={"tag_ids": "x"}), 422, "validation_error")
+
+
+def test_the_tag_list_is_paged_with_its_total_in_a_header(fresh_env):
+    env, h = fresh_env, fresh_env.headers("demo_user_1")
+    names = [f"t{i:02d}" for i in range(12)]  # listed by name: t00, t01, ...
+    for name in names:
+        ok_data(env.client.post(TAGS, headers=h, json={"name": name}), 201)
+    response = env.client.get(TAGS, headers=h, params={"limit": 5, "offset": 10})
+    assert [t["name"] for t in ok_data(response)] == names[10:12]
+    assert response.headers["X-Total-Count"] == "12"
+    assert len(ok_data(env.client.get(TAGS, headers=h))) == 12  # default page: up to 500
+    error_of(env.client.get(TAGS, headers=h, params={"limit": 501}), 422, "validation_error")
+    error_of(env.client.get(TAGS, headers=h, params={"offset": -1}), 422, "validation_error")

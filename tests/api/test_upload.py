@@ -64,6 +64,72 @@ def test_missing_file_and_bad_equity_are_422(fresh_env):
     assert _counts(env)["app.positions"] == 0
 
 
+def test_extreme_magnitudes_are_422_naming_row_and_column_and_write_nothing(fresh_env):
+    env = fresh_env
+    before = _counts(env)
+    data = (b"ticker,quantity,entry_price,entry_date,tags\n"
+            b"AAPL,1e308,150,2026-01-05,\n"        # row 1: finite but huge quantity
+            b"MSFT,10,1e-320,2026-01-05,\n"        # row 2: subnormal price
+            b"GOOG,inf,150,2026-01-05,\n"          # row 3: infinite quantity
+            b"AMZN,10,nan,2026-01-05,\n")          # row 4: NaN price
+    response = env.client.post(UPLOAD, headers=env.headers("demo_user_1"),
+                               files={"file": ("big.csv", data, "text/csv")})
+    error = error_of(response, 422, "invalid_csv")
+    assert [(p["row"], p["column"]) for p in error["details"]] == [
+        (1, "quantity"), (2, "entry_price"), (3, "quantity"), (4, "entry_price")]
+    good = (DEMO_DATA / "demo_user_2.csv").read_bytes()
+    error = error_of(env.client.post(UPLOAD, headers=env.headers("demo_user_1"),
+                                     data={"equity": "1e14"},
+                                     files={"file": ("b.csv", good, "text/csv")}), 422)
+    assert error["details"][0]["loc"][-1] == "equity"
+    assert _counts(env) == before
+
+
+def test_a_file_with_thousands_of_problems_lists_the_first_200_and_counts_them(fresh_env):
+    env = fresh_env
+    rows = "".join(f"X{chr(65 + i // 26 % 26)}{chr(65 + i % 26)}{chr(65 + i // 676)},1,-1,"
+                   f"2099-01-01,=t\n" for i in range(2000))  # 3 problems per row
+    response = env.client.post(
+        UPLOAD, headers=env.headers("demo_user_1"),
+        files={"file": ("many.csv", b"ticker,quantity,entry_price,entry_date,tags\n"
+                        + rows.encode(), "text/csv")})
+    error = error_of(response, 422, "invalid_csv")
+    assert error["total"] == 6000
+    expected = [(row, column) for row in range(1, 68)
+                for column in ("entry_price", "entry_date", "tags")][:200]
+    assert [(p["row"], p["column"]) for p in error["details"]] == expected
+    assert len(response.content) < 100_000
+    assert _counts(env)["app.positions"] == 0
+
+
+def test_a_full_batch_queue_is_429_before_writing_but_a_users_own_run_is_replaced(
+        fresh_env, monkeypatch):
+    from flows import pipeline
+    from ingest.warehouse.batch_runs import create_batch_run
+
+    env = fresh_env
+    env.settings.batch_queue_limit = 1
+    monkeypatch.setattr(pipeline, "submit_portfolio_backfill",
+                        lambda settings, portfolio_id, requested_by=None: "run-new")
+    mine = env.rows("select id from app.portfolios where user_id = :u",
+                    {"u": env.users["demo_user_1"]})[0]["id"]
+    create_batch_run(env.warehouse, "portfolio_backfill", portfolio_id=mine + 1000)
+    before = _counts(env)
+    good = (DEMO_DATA / "demo_user_2.csv").read_bytes()
+    response = env.client.post(UPLOAD, headers=env.headers("demo_user_1"),
+                               files={"file": ("b.csv", good, "text/csv")})
+    error_of(response, 429, "batch_queue_full")
+    assert response.headers["Retry-After"] == "30"
+    error_of(env.client.post("/api/v1/admin/daily-update",
+                             headers=env.headers("demo_admin")), 429, "batch_queue_full")
+    assert _counts(env) == before
+    with env.warehouse.connect() as conn:  # the queued run is now demo_user_1's own
+        conn.execute("update app.batch_runs set portfolio_id = :p", {"p": mine})
+    accepted = ok_data(env.client.post(UPLOAD, headers=env.headers("demo_user_1"),
+                                       files={"file": ("b.csv", good, "text/csv")}), 202)
+    assert accepted["batch_run_id"] == "run-new"
+
+
 def test_upload_needs_a_token(fresh_env):
     response = fresh_env.client.post(
         UPLOAD, files={"file": ("b.csv", (DEMO_DATA / "demo_user_2.csv").read_bytes())})

@@ -210,7 +210,7 @@ def test_ensure_portfolio_creates_once_and_sets_equity_only_when_given(warehouse
 
 
 def test_ensure_portfolio_refuses_a_bad_equity(warehouse):
-    for equity in (0.0, -1.0, float("nan"), float("inf")):
+    for equity in (0.0, -1.0, 0.5, 1e13 * 1.0001, float("nan"), float("inf")):
         with warehouse.connect() as conn, pytest.raises(ValueError, match="equity"):
             ensure_portfolio(conn, USER, "Main", equity=equity)
     assert snapshot(warehouse)["app.portfolios"] == []

@@ -191,6 +191,20 @@ def test_the_size_limit_is_inclusive():
         parse(data, max_bytes=len(data) - 1)
 
 
+def test_magnitude_bounds_are_inclusive_and_each_side_is_refused():
+    # the bounds of ingest.magnitudes, written out: 1e-6 <= |q| <= 1e9, 1e-6 <= p <= 1e7
+    ok = parse(HEADER + "AAPL,1000000000,10000000,2024-01-15,\n"
+               "MSFT,-0.000001,0.000001,2024-01-15,\n")
+    assert [(r.quantity, r.entry_price) for r in ok] == [(1e9, 1e7), (-1e-6, 1e-6)]
+    problems = problems_of(HEADER + "AAPL,-1000000001,150,2024-01-15,\n"
+                           "MSFT,0.0000009,150,2024-01-15,\n"
+                           "GOOG,1,10000001,2024-01-15,\n"
+                           "AMZN,1,0.0000009,2024-01-15,\n")
+    assert [(p.row, p.column) for p in problems] == [
+        (1, "quantity"), (2, "quantity"), (3, "entry_price"), (4, "entry_price")]
+    assert all("out of bounds" in p.message for p in problems)
+
+
 def test_100_000_rows_are_too_many():
     data = (HEADER + "".join(f"S{i:05d},1,1,2024-01-15,\n" for i in range(100_000))).encode()
     assert len(data) < 5_000_000  # the row limit, not the size limit, refuses it
@@ -204,6 +218,55 @@ def test_the_row_limit_is_inclusive_and_ignores_blank_rows():
     assert len(parse(HEADER + rows, max_rows=5)) == 5
     problems = problems_of(HEADER + rows + "ZZ,1,1,2024-01-15,\n", max_rows=5)
     assert [(p.row, p.column) for p in problems] == [(11, None)]
+
+
+def test_an_error_lists_the_first_problems_in_row_order_and_counts_them_all():
+    # rows 1..300: a bad price; rows 2, 4, ...: also a bad tag -> 450 problems in all
+    rows = "".join(f"X{chr(65 + i // 26)}{chr(65 + i % 26)},1,-1,2024-01-15,"
+                   f"{'=x' if i % 2 == 0 else ''}\n" for i in range(1, 301))
+    with pytest.raises(CsvValidationError) as caught:
+        parse(HEADER + rows, max_problems=7)
+    error = caught.value
+    assert error.total == 300 + 150
+    assert [(p.row, p.column) for p in error.problems] == [
+        (1, "entry_price"), (2, "entry_price"), (2, "tags"), (3, "entry_price"),
+        (4, "entry_price"), (4, "tags"), (5, "entry_price")]
+    assert "450 problem(s)" in str(error)
+    assert "first 7 are listed" in str(error)
+
+
+def test_a_line_over_the_limit_stops_the_read_naming_its_line():
+    long_tags = "a," * 2100  # 4,200 characters on line 2
+    problems = problems_of(HEADER + "AAPL,1,1,2024-01-15,\n"
+                           + f'MSFT,1,1,2024-01-15,"{long_tags}"\n')
+    assert [(p.row, p.column) for p in problems] == [(2, None)]
+    assert "the limit is 4,096 per line" in problems[0].message
+    fits = "MSFT,1,1,2024-01-15," + "a" * (4096 - 20)  # exactly 4,096 characters
+    assert len(problems_of(HEADER + fits + "\n")) == 1  # parsed: only its tag is refused
+
+
+def test_a_header_over_its_limits_is_refused_at_once():
+    for header in ("ticker,quantity,entry_price,entry_date,tags," + "x" * 1000,
+                   "ticker,quantity,entry_price,entry_date,tags" + ",extra" * 16):
+        problems = problems_of(header + "\nAAPL,1,1,2024-01-15,\n")
+        assert [(p.row, p.column) for p in problems] == [(0, None)]
+        assert "the limits are 20 columns and 1,024 characters" in problems[0].message
+
+
+def test_rows_with_too_many_fields_are_reported_without_keeping_their_fields():
+    problems = problems_of(HEADER + "AAPL,1,1,2024-01-15,a,b,c\nMSFT,1,1,2024-01-15,\n"
+                           + "GOOG," * 300 + "\n")
+    assert [(p.row, p.message) for p in problems] == [
+        (1, "row has 7 fields but the header has 5 (quote values with commas)"),
+        (3, "row has 301 fields but the header has 5 (quote values with commas)")]
+
+
+def test_a_row_naming_more_tags_than_allowed_is_refused_without_splitting():
+    forty = ",".join(["t"] * 40)
+    assert parse(HEADER + f'AAPL,1,1,2024-01-15,"{forty}"\n')[0].tags == ("t",)
+    problems = problems_of(HEADER + f'AAPL,1,1,2024-01-15,"{forty},t"\n')
+    assert [(p.row, p.column, p.message) for p in problems] == [
+        (1, "tags", "41 tags named; at most 40 per row (20 distinct)")]
 
 
 # --- fuzzing -------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def test_previous_release_upgrades_in_place_with_make_migrate(settings):
 
     new = Warehouse(settings)
     assert schema_status(new).current
-    assert set(_tables(new)) == set(tables)
+    assert set(_tables(new)) - set(tables) == {"app.portfolio_quarantine"}  # revision 0003
     assert _contents(new, tables) == before  # every row kept, unchanged
     with new.connect() as conn:
         assert conn.fetch_dicts("select id, request_id from app.batch_runs") == [

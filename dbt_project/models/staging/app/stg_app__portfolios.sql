@@ -6,6 +6,12 @@ source as (
 
 ),
 
+quarantine as (
+
+    select portfolio_id from {{ source('app', 'portfolio_quarantine') }}
+
+),
+
 renamed as (
 
     select
@@ -17,6 +23,9 @@ renamed as (
         updated_at
 
     from source
+    where not exists (  -- held out by the pre-flight check: ingest/quarantine.py
+        select 1 from quarantine where quarantine.portfolio_id = source.id
+    )
 
 )
 
