@@ -79,7 +79,7 @@ class _BatchThread:
 
 _WORKER = _BatchThread()
 _IN_FLIGHT: dict[str, Settings] = {}  # queued or running in this process
-_STOPPING = threading.Event()
+_INTERRUPTED: set[str] = set()  # marked failed at shutdown: their thread reports nothing
 
 
 def run_pipeline(settings: Settings, *, warehouse: Warehouse | None = None,
@@ -109,7 +109,7 @@ def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = N
                  request_id: str | None = None) -> None:
     token = REQUEST_ID.set(request_id)  # the run logs under the request that started it
     try:
-        if not _STOPPING.is_set():
+        if run_id not in _INTERRUPTED:
             _run_and_report(settings, run_id, skip_reason)
     finally:
         _IN_FLIGHT.pop(run_id, None)
@@ -128,21 +128,22 @@ def _run_and_report(settings: Settings, run_id: str, skip_reason: str | None) ->
         report = run_pipeline(settings, warehouse=warehouse, batch_run_id=run_id,
                               reporter=reporter)
     except Exception as error:  # noqa: BLE001 - recorded on the run, and logged
-        if not _STOPPING.is_set():  # else interrupt_batches recorded why
+        if run_id not in _INTERRUPTED:  # else interrupt_batches recorded why
             log.exception("batch run %s failed", run_id)
             reporter.failed(error)
         return
-    if not _STOPPING.is_set():
+    if run_id not in _INTERRUPTED:
         reporter.completed(report)
 
 
 def interrupt_batches(reason: str = INTERRUPTED) -> list[str]:
     """At shutdown: mark every run queued or running in this process failed with
-    ``reason`` and stop reporting (the daemon thread dies with the process). The marts are
+    ``reason``; those runs report nothing more (the daemon thread dies with the process;
+    runs submitted later, e.g. by another app in the same process, run normally). The marts are
     rebuilt by the last step only, in dbt's transactions: the previous ones stay served."""
-    _STOPPING.set()
     interrupted = []
     for run_id, settings in list(_IN_FLIGHT.items()):
+        _INTERRUPTED.add(run_id)
         try:
             BatchReporter(get_warehouse(settings), run_id).failed(reason)
             interrupted.append(run_id)
