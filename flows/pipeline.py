@@ -116,9 +116,17 @@ def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = N
         REQUEST_ID.reset(token)
 
 
+class _InterruptibleReporter(BatchReporter):
+    """Writes nothing more once its run was interrupted (the row keeps why it failed)."""
+
+    def _row(self, **fields: Any) -> None:
+        if self.batch_run_id not in _INTERRUPTED:
+            super()._row(**fields)
+
+
 def _run_and_report(settings: Settings, run_id: str, skip_reason: str | None) -> None:
     warehouse = get_warehouse(settings)
-    reporter = BatchReporter(warehouse, run_id)
+    reporter = _InterruptibleReporter(warehouse, run_id)
     if skip_reason:
         reporter.skipped(skip_reason)
         return
