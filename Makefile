@@ -11,7 +11,7 @@ export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test lint bench bench-tools flows dbt-build clean browser venv
+.PHONY: demo test lint bench bench-tools flows dbt-build clean browser venv migrate serve env-example
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -c "import uv" 2>/dev/null || $(PYTHON) -m pip install --quiet uv
@@ -47,6 +47,15 @@ bench-tools:  ## wrk (Debian) for the API load test; bench_api.py falls back to 
 
 flows: $(BIN)/.synced  ## local Prefect server + the scheduled deployments
 	$(BIN)/python -m flows.serve
+
+serve: $(BIN)/.synced  ## production: migrate, seed the admin, API with workers on $$PORT (api/serve.py)
+	$(BIN)/python -m api.serve
+
+env-example: $(BIN)/.synced  ## regenerate .env.example from the settings
+	$(BIN)/python -m ingest.env_example > .env.example
+
+migrate: $(BIN)/.synced  ## apply the pending schema revisions (Alembic) to SIGMASIGHT_DATABASE_URL
+	$(BIN)/python -m ingest.warehouse.migrate upgrade
 
 dbt-build: $(BIN)/.synced
 	$(BIN)/dbt build

@@ -60,3 +60,14 @@ def run_batch_now(settings: Settings, warehouse: Warehouse) -> dict[str, Any]:
     from flows import pipeline
 
     return pipeline.run_pipeline(settings, warehouse=warehouse)
+
+
+def interrupt_in_process_batches() -> list[str]:
+    """At shutdown: the runs queued or running in this process are marked failed."""
+    import sys
+
+    if "flows.pipeline" not in sys.modules:  # no batch was ever started here
+        return []
+    from flows import pipeline
+
+    return pipeline.interrupt_batches()

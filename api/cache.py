@@ -42,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import API_PREFIX
 from api.errors import error_response
+from api.metrics import count_cache_lookup
 from api.request_state import RequestState, current_state, remembered_state
 from api.security import TokenError, decode_access_token
 from ingest.config import Settings
@@ -86,9 +87,11 @@ class ResponseCache:
             entry = self._entries.get(key)
             if entry is None or entry.versions != versions:
                 self.misses += 1
+                count_cache_lookup(hit=False)
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
+            count_cache_lookup(hit=True)
             return entry
 
     def put(self, key: Key, entry: Entry) -> None:

@@ -21,6 +21,7 @@ from api.secret_guard import InsecureSecretError, check_signing_secret
 from api.seed import seed_demo_users
 from api.server import uvicorn_options
 from ingest.config import REPO_ROOT, Settings, get_settings
+from ingest.logs import logging_config
 from ingest.upload import upload_positions_csv, upload_today
 from ingest.warehouse import Warehouse, get_warehouse
 from ingest.warehouse.schema import ensure_schema
@@ -58,6 +59,8 @@ def main() -> None:
     parser.add_argument("--serve", action="store_true", help="serve the API afterwards")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--no-build", action="store_true",
+                        help="serve the warehouse as it is (built by an earlier run)")
     args = parser.parse_args()
     settings = get_settings()
     if args.serve:  # refuse before the build: the public secret is for loopback only
@@ -65,10 +68,11 @@ def main() -> None:
             check_signing_secret(settings, args.host)
         except InsecureSecretError as error:
             raise SystemExit(str(error)) from error
-    summary = build_demo(settings)
-    print(json.dumps(summary, indent=2, default=str))
-    if summary["provider"] == "synthetic":
-        print("NOTE: the demo runs on SYNTHETIC prices (no Polygon key configured).")
+    if not args.no_build:
+        summary = build_demo(settings)
+        print(json.dumps(summary, indent=2, default=str))
+        if summary["provider"] == "synthetic":
+            print("NOTE: the demo runs on SYNTHETIC prices (no Polygon key configured).")
     if args.serve:
         import uvicorn
 
@@ -77,8 +81,11 @@ def main() -> None:
               f"http://{args.host}:{args.port}/api/v1/auth/login -H 'content-type: "
               "application/json' -d '{\"username\":\"demo_user_1\",\"password\":\"demo123\"}'\n"
               "Users: demo_user_1 / demo123, demo_user_2 / demo123, demo_admin / admin123")
+        # SIGINT/SIGTERM: in-flight requests get 5 s, batches of this process are marked
+        # failed (api.batches.interrupt_in_process_batches), then the process exits
         uvicorn.run("api.main:app", host=args.host, port=args.port, log_level="info",
-                    **uvicorn_options(settings))
+                    timeout_graceful_shutdown=5, log_config=logging_config(settings),
+                    access_log=False, **uvicorn_options(settings))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,12 @@
 """The SigmaSight API: ``create_app()`` builds it; ``app`` is what uvicorn serves.
 
 Building the app opens no database connection: the warehouse is reached through the
-``WarehouseDep`` dependency on the first request (the lifespan creates the app/raw
-schemas when the server starts). Routers, one per resource, live under
+``WarehouseDep`` dependency on the first request (when the server starts, the lifespan
+creates the schema of an empty warehouse outside production and refuses to start on one
+whose schema revision is behind: :func:`ingest.warehouse.migrate.prepare_schema`).
+``/healthz``, ``/readyz`` and ``/metrics`` (:mod:`api.routes.health`) sit outside the
+prefix; :class:`api.metrics.MetricsMiddleware` times every request.
+Routers, one per resource, live under
 ``api/routes/`` and are mounted at ``/api/v1``. ``/docs`` is Swagger UI served from
 the vendored assets in ``api/static/swagger-ui`` (no CDN); ``/`` is the risk dashboard
 (static files under ``api/static/dashboard``, a client of ``/api/v1`` only). The read
@@ -22,13 +26,16 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import API_PREFIX, openapi_doc
+from api import API_PREFIX, batches, openapi_doc
 from api.cache import ResponseCache, ResponseCacheMiddleware
 from api.errors import BodySizeLimitMiddleware, UnexpectedErrorMiddleware, install_error_handlers
 from api.http_methods import HeadAsGetMiddleware
 from api.input_guard import NulGuardMiddleware
 from api.live.hub import EventHub
 from api.live.sources import start_live_sources
+from api.metrics import MetricsMiddleware
+from api.rate_limit import UserRateLimitMiddleware, document_rate_limit
+from api.request_id import RequestIdMiddleware
 from api.request_state import start_listener, stop_listener
 from api.routes import (
     admin,
@@ -37,6 +44,7 @@ from api.routes import (
     book_risk,
     exports,
     exposures,
+    health,
     modeling,
     portfolio,
     positions,
@@ -52,7 +60,7 @@ from api.security import LoginRateLimiter
 from api.security_headers import SecurityHeadersMiddleware, docs_csp
 from ingest.config import Settings, get_settings
 from ingest.warehouse import WarehouseBusyError, get_warehouse
-from ingest.warehouse.schema import ensure_schema
+from ingest.warehouse.migrate import prepare_schema
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +92,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = _settings_of(app)
     check_signing_secret(settings)  # refuses to start on the public development secret
     warehouse = get_warehouse(settings)
-    try:
-        ensure_schema(warehouse)
+    try:  # an out-of-date schema refuses to start (SchemaOutOfDateError: `make migrate`)
+        prepare_schema(warehouse, create_empty=settings.environment != "production")
     except WarehouseBusyError:
         log.warning("warehouse busy at start-up: schemas not checked")
     # PostgreSQL: LISTEN for data-version bumps, so the cache need not read the versions
@@ -95,6 +103,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        interrupted = batches.interrupt_in_process_batches()  # marked failed, with why
+        if interrupted:
+            log.warning("shutdown interrupted batch runs %s", interrupted)
         live.stop()
         stop_listener(warehouse)
 
@@ -121,11 +132,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_hub = EventHub()  # live events of /api/v1/ws (api/live)
     app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache,
                        settings=lambda: _settings_of(app))
-    app.add_middleware(NulGuardMiddleware)  # outer -> inner: headers, 500s, HEAD, NUL, cache
+    # outer -> inner: request id, headers, metrics, loopback guard, 500s, HEAD, NUL,
+    # per-user rate limit (counts cached answers too), cache, body limit
+    app.add_middleware(UserRateLimitMiddleware, settings=lambda: _settings_of(app))
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(LoopbackOnlyMiddleware, settings=lambda: _settings_of(app))
+    app.add_middleware(MetricsMiddleware,  # times cached answers and 500s too
+                       templates=lambda: app.openapi()["paths"])
     app.add_middleware(SecurityHeadersMiddleware, settings=lambda: _settings_of(app))
+    app.add_middleware(RequestIdMiddleware)  # outermost: X-Request-ID, the access line
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, portfolio, positions, tags, prices, risk, exposures, book_risk,
@@ -136,11 +153,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
              summary="Liveness (no database access, no auth)",
              responses={200: {"content": {"application/json": {"example": {
                  "success": True, "data": {"status": "ok"}, "message": None}}}}})
-    def health() -> dict:
+    def api_health() -> dict:
         return ok({"status": "ok"})
 
     app.include_router(api)
+    app.include_router(health.router)  # /healthz, /readyz, /metrics: no prefix, no auth
     openapi_doc.install(app)  # the statuses middleware and framework answer, documented
+    document_rate_limit(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from api import API_PREFIX
 from api.schemas.common import error_responses
 
-NO_WAREHOUSE = frozenset({f"{API_PREFIX}/health"})
+NO_WAREHOUSE = frozenset({f"{API_PREFIX}/health", "/healthz", "/metrics"})
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorEnvelope"}
 
 

@@ -3,7 +3,8 @@
 :func:`seed_demo_users` is idempotent: existing users are kept as they are (their
 password is not reset), missing ones are created with a bcrypt hash, and each of
 the two demo users gets one (empty) portfolio named like the upload path's default,
-so that their CSV upload fills that portfolio.
+so that their CSV upload fills that portfolio. Production seeds none of them: it creates
+one admin from the settings with :func:`seed_admin` (``make serve``, :mod:`api.serve`).
 """
 
 from __future__ import annotations
@@ -47,3 +48,17 @@ def seed_demo_users(warehouse: Warehouse, *, rounds: int | None = None) -> dict[
                 conn.execute("insert into app.portfolios (user_id, name) values (:user_id, :name)",
                              {"user_id": user_id, "name": DEFAULT_PORTFOLIO_NAME})
     return ids
+
+
+def seed_admin(warehouse: Warehouse, username: str, password: str) -> int:
+    """Create the admin ``username`` when missing (an existing user is left as it is)."""
+    with warehouse.connect() as conn:
+        row = conn.fetch_one("select id from app.users where username = :username",
+                             {"username": username})
+        if row is None:
+            row = conn.fetch_one(
+                "insert into app.users (username, password_hash, is_admin) "
+                "values (:username, :password_hash, true) returning id",
+                {"username": username, "password_hash": hash_password(password)})
+    assert row is not None
+    return int(row["id"])

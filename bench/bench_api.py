@@ -6,7 +6,7 @@ For each warehouse kind (DuckDB, PostgreSQL):
    both demo books, run the whole batch) with ``SIGMASIGHT_AS_OF_DATE=2026-11-20`` and a
    temporary ``SIGMASIGHT_DATA_DIR``, in a child process (its exit releases every DuckDB
    handle, dbt's included), recording the JSON body of each measured endpoint;
-2. start the API with uvicorn in a separate process (1 worker, ``--no-access-log``,
+2. start the API with uvicorn in a separate process (``--workers N``, ``--no-access-log``,
    uvloop/httptools when installed, which ``--loop auto --http auto`` picks) on
    127.0.0.1;
 3. load ``/api/v1/portfolio``, ``/api/v1/positions`` and ``/api/v1/risk/metrics``
@@ -23,7 +23,11 @@ on the same cores as the server).
 
 Reports p50 / p99 latency (ms), requests per second, non-2xx answers, and per endpoint
 the throughput ratio to its bare twin. Only 127.0.0.1 is contacted.
-Run: ``.venv/bin/python bench/bench_api.py [--kinds duckdb postgres] [--duration 10]``
+Each endpoint is measured **cached** (the response cache answers) and **uncached** (a new
+ignored query parameter per request misses the cache: auth, query, rendering), with the
+server's ``--workers`` from ``--workers`` (e.g. ``1 4``); the rate limit is lifted.
+Run: ``.venv/bin/python bench/bench_api.py [--kinds duckdb postgres] [--duration 10]
+[--workers 1 4] [--endpoints /api/v1/portfolio] [--no-bare]``
 """
 
 from __future__ import annotations
@@ -60,11 +64,20 @@ ENDPOINTS = ("/api/v1/portfolio", "/api/v1/positions", "/api/v1/risk/metrics")
 CONCURRENCY = 32
 WRK_THREADS = 2
 PAYLOADS_ENV = "SIGMASIGHT_BENCH_PAYLOADS"
+# uncached runs: a new (ignored) query parameter per request misses the response cache
+WRK_BUST = """
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, wrk.path .. "?nocache=" .. counter)
+end
+"""
 TARGETS = {"p99_ms": 25.0, "throughput_ratio": 0.60}
 
 WRK_SCRIPT = """
 wrk.method = "GET"
 {headers}
+{bust}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -160,14 +173,16 @@ def server_stack() -> dict[str, str]:
             "http": "httptools" if find_spec("httptools") else "h11"}
 
 
-def start_server(env: dict[str, str], payload_file: Path, port: int) -> subprocess.Popen:
+def start_server(env: dict[str, str], payload_file: Path, port: int,
+                 workers: int = 1) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.bench_api:bench_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--loop", "auto",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--timeout-worker-healthcheck", "60", "--loop", "auto",
          "--http", "auto", "--log-level", "warning", "--no-access-log"],
         cwd=REPO_ROOT, env={**os.environ, **env, PAYLOADS_ENV: str(payload_file),
                             "PYTHONPATH": str(REPO_ROOT)})
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
@@ -187,10 +202,11 @@ def _login(base: str) -> str:
 
 # --- load generators ---------------------------------------------------------------------
 
-def _wrk(url: str, headers: dict[str, str], seconds: float, script_dir: Path) -> dict:
+def _wrk(url: str, headers: dict[str, str], seconds: float, script_dir: Path,
+         bust: bool = False) -> dict:
     lines = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
     script = script_dir / f"wrk-{uuid.uuid4().hex[:8]}.lua"
-    script.write_text(WRK_SCRIPT.format(headers=lines))
+    script.write_text(WRK_SCRIPT.format(headers=lines, bust=WRK_BUST if bust else ""))
     result = subprocess.run(
         ["wrk", f"-t{WRK_THREADS}", f"-c{CONCURRENCY}", f"-d{max(1, round(seconds))}s",
          "--timeout", "10s", "-s", str(script), url],
@@ -205,7 +221,7 @@ def _wrk(url: str, headers: dict[str, str], seconds: float, script_dir: Path) ->
             "non_2xx": data["non_2xx"], "socket_errors": data["socket_errors"]}
 
 
-async def _python_load(url: str, headers: dict, seconds: float) -> dict:
+async def _python_load(url: str, headers: dict, seconds: float, bust: bool = False) -> dict:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
@@ -215,7 +231,8 @@ async def _python_load(url: str, headers: dict, seconds: float) -> dict:
         async def worker() -> None:
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                response = await client.get(url)
+                response = await client.get(
+                    url, params={"nocache": uuid.uuid4().hex} if bust else None)
                 latencies.append(time.perf_counter() - started)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
@@ -231,43 +248,58 @@ async def _python_load(url: str, headers: dict, seconds: float) -> dict:
 
 
 def load(url: str, headers: dict[str, str], seconds: float, warmup: float,
-         script_dir: Path) -> dict:
+         script_dir: Path, bust: bool = False) -> dict:
+    """Warm up, then measure; ``bust``: every request misses the response cache."""
     if shutil.which("wrk"):
-        _wrk(url, headers, warmup, script_dir)
-        return _wrk(url, headers, seconds, script_dir)
-    asyncio.run(_python_load(url, headers, warmup))
-    return asyncio.run(_python_load(url, headers, seconds))
+        _wrk(url, headers, warmup, script_dir, bust)
+        return _wrk(url, headers, seconds, script_dir, bust)
+    asyncio.run(_python_load(url, headers, warmup, bust))
+    return asyncio.run(_python_load(url, headers, seconds, bust))
 
 
 # --- driver ------------------------------------------------------------------------------
 
-def bench_kind(kind: str, directory: Path, seconds: float, warmup: float) -> dict:
-    env = _environment(kind, directory)
+def measure(base: str, auth: dict[str, str], seconds: float, warmup: float,
+            directory: Path, endpoints: tuple[str, ...], bare: bool) -> dict:
+    """Per endpoint: cached (the response cache answers), uncached (every request misses
+    it: the query, the rendering), and, with ``bare``, the framework floor."""
+    results: dict[str, dict] = {}
+    for path in endpoints:
+        cached = load(base + path, auth, seconds, warmup, directory)
+        uncached = load(base + path, auth, seconds, warmup, directory, bust=True)
+        entry: dict = {"cached": cached, "uncached": uncached}
+        if bare:
+            floor = load(f"{base}/bench/bare{path}", {}, seconds, warmup, directory)
+            ratio = cached["req_per_s"] / floor["req_per_s"] if floor["req_per_s"] else None
+            entry.update({
+                "bare": floor, "throughput_ratio": None if ratio is None else round(ratio, 3),
+                "meets_targets": bool(ratio is not None and cached["non_2xx"] == 0
+                                      and cached["p99_ms"] <= TARGETS["p99_ms"]
+                                      and ratio >= TARGETS["throughput_ratio"])})
+        results[path] = entry
+    return results
+
+
+def bench_kind(kind: str, directory: Path, seconds: float, warmup: float,
+               workers: list[int], endpoints: tuple[str, ...], bare: bool) -> dict:
+    env = {**_environment(kind, directory), "SIGMASIGHT_RATE_LIMIT": "100000000/minute"}
     payload_file = directory / "payloads.json"
-    process = None
     try:
         built = build_in_child(env, payload_file)
-        port = _free_port()
-        process = start_server(env, payload_file, port)
-        base = f"http://127.0.0.1:{port}"
-        auth = {"Authorization": f"Bearer {_login(base)}"}
         results: dict[str, dict] = {}
-        for path in ENDPOINTS:
-            api = load(base + path, auth, seconds, warmup, directory)
-            bare = load(f"{base}/bench/bare{path}", {}, seconds, warmup, directory)
-            ratio = api["req_per_s"] / bare["req_per_s"] if bare["req_per_s"] else None
-            results[path] = {
-                "api": api, "bare": bare,
-                "throughput_ratio": None if ratio is None else round(ratio, 3),
-                "meets_targets": bool(ratio is not None and api["non_2xx"] == 0
-                                      and api["p99_ms"] <= TARGETS["p99_ms"]
-                                      and ratio >= TARGETS["throughput_ratio"]),
-            }
-        return {"build": built, "endpoints": results}
+        for count in workers:
+            port = _free_port()
+            process = start_server(env, payload_file, port, count)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                auth = {"Authorization": f"Bearer {_login(base)}"}
+                results[f"workers_{count}"] = measure(base, auth, seconds, warmup, directory,
+                                                      endpoints, bare)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        return {"build": built, **results}
     finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
         _drop(env)
 
 
@@ -276,18 +308,24 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="*", default=["duckdb", "postgres"])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before each run")
+    parser.add_argument("--workers", nargs="*", type=int, default=[1],
+                        help="uvicorn worker counts to measure (e.g. 1 4)")
+    parser.add_argument("--endpoints", nargs="*", default=list(ENDPOINTS))
+    parser.add_argument("--no-bare", action="store_true", help="skip the framework floor")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as directory:
         for kind in args.kinds:
             (Path(directory) / kind).mkdir()
             results[kind] = bench_kind(kind, Path(directory) / kind, args.duration,
-                                       args.warmup)
+                                       args.warmup, args.workers, tuple(args.endpoints),
+                                       not args.no_bare)
     print(json.dumps({
         "benchmark": "api", "as_of": str(AS_OF), "concurrency": CONCURRENCY,
         "load_generator": (f"wrk -t{WRK_THREADS} -c{CONCURRENCY}" if shutil.which("wrk")
                            else "python httpx (wrk not found)"),
-        "server": {"uvicorn": "1 worker, --no-access-log, loopback", **server_stack()},
+        "server": {"uvicorn": f"workers {args.workers}, --no-access-log, loopback",
+                   **server_stack()},
         "cpus": os.cpu_count(), "targets": TARGETS, "results": results}, indent=2))
 
 

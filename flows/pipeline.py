@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from typing import Any
 
 from flows.dispatch import (
@@ -35,6 +37,7 @@ from flows.progress import BatchReporter
 from ingest.backfill_progress import queue_progress
 from ingest.calendar import off_session_reason, today_in_new_york
 from ingest.config import Settings
+from ingest.logs import REQUEST_ID
 from ingest.rate_limit import Priority
 from ingest.warehouse import Warehouse, get_warehouse
 from ingest.warehouse.batch_runs import (
@@ -44,10 +47,41 @@ from ingest.warehouse.batch_runs import (
     supersede_queued_backfills,
 )
 
-__all__ = ["get_batch_run", "run_pipeline", "submit_daily_update", "submit_portfolio_backfill"]
+__all__ = ["get_batch_run", "interrupt_batches", "run_pipeline", "submit_daily_update",
+           "submit_portfolio_backfill"]
 
 log = logging.getLogger(__name__)
-_EXECUTOR: ThreadPoolExecutor | None = None
+INTERRUPTED = "interrupted: the server shut down during the run"
+
+
+class _BatchThread:
+    """Runs submitted runs one at a time in a **daemon** thread, so that a process asked
+    to stop exits at once instead of waiting for a batch (the run is marked failed first:
+    :func:`interrupt_batches`)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[Callable[..., None], tuple, dict]] = \
+            queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="sigmasight-batch",
+                                                daemon=True)
+                self._thread.start()
+        self._queue.put((fn, args, kwargs))
+
+    def _loop(self) -> None:
+        while True:
+            fn, args, kwargs = self._queue.get()
+            fn(*args, **kwargs)
+
+
+_WORKER = _BatchThread()
+_IN_FLIGHT: dict[str, Settings] = {}  # queued or running in this process
+_INTERRUPTED: set[str] = set()  # marked failed at shutdown: their thread reports nothing
 
 
 def run_pipeline(settings: Settings, *, warehouse: Warehouse | None = None,
@@ -65,17 +99,38 @@ def run_pipeline(settings: Settings, *, warehouse: Warehouse | None = None,
                         reporter=reporter)
 
 
-def _executor() -> ThreadPoolExecutor:
-    global _EXECUTOR
-    if _EXECUTOR is None:
-        _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sigmasight-batch")
-    return _EXECUTOR
+def _executor() -> _BatchThread:
+    return _WORKER
+
+
+def _submit(settings: Settings, run_id: str, **kwargs: Any) -> None:
+    _IN_FLIGHT[run_id] = settings
+    _executor().submit(_run_tracked, settings, run_id, request_id=REQUEST_ID.get(), **kwargs)
 
 
 def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = None,
-                 priority: Priority = "batch") -> None:
+                 priority: Priority = "batch", request_id: str | None = None) -> None:
+    token = REQUEST_ID.set(request_id)  # the run logs under the request that started it
+    try:
+        if run_id not in _INTERRUPTED:
+            _run_and_report(settings, run_id, skip_reason, priority)
+    finally:
+        _IN_FLIGHT.pop(run_id, None)
+        REQUEST_ID.reset(token)
+
+
+class _InterruptibleReporter(BatchReporter):
+    """Writes nothing more once its run was interrupted (the row keeps why it failed)."""
+
+    def _row(self, **fields: Any) -> None:
+        if self.batch_run_id not in _INTERRUPTED:
+            super()._row(**fields)
+
+
+def _run_and_report(settings: Settings, run_id: str, skip_reason: str | None,
+                    priority: Priority) -> None:
     warehouse = get_warehouse(settings)
-    reporter = BatchReporter(warehouse, run_id)
+    reporter = _InterruptibleReporter(warehouse, run_id)
     if skip_reason:
         reporter.skipped(skip_reason)
         return
@@ -85,10 +140,28 @@ def _run_tracked(settings: Settings, run_id: str, *, skip_reason: str | None = N
         report = run_pipeline(settings, warehouse=warehouse, batch_run_id=run_id,
                               reporter=reporter, priority=priority)
     except Exception as error:  # noqa: BLE001 - recorded on the run, and logged
-        log.exception("batch run %s failed", run_id)
-        reporter.failed(error)
+        if run_id not in _INTERRUPTED:  # else interrupt_batches recorded why
+            log.exception("batch run %s failed", run_id)
+            reporter.failed(error)
         return
-    reporter.completed(report)
+    if run_id not in _INTERRUPTED:
+        reporter.completed(report)
+
+
+def interrupt_batches(reason: str = INTERRUPTED) -> list[str]:
+    """At shutdown: mark every run queued or running in this process failed with
+    ``reason``; those runs report nothing more (the daemon thread dies with the process;
+    runs submitted later, e.g. by another app in the same process, run normally). The marts are
+    rebuilt by the last step only, in dbt's transactions: the previous ones stay served."""
+    interrupted = []
+    for run_id, settings in list(_IN_FLIGHT.items()):
+        _INTERRUPTED.add(run_id)
+        try:
+            BatchReporter(get_warehouse(settings), run_id).failed(reason)
+            interrupted.append(run_id)
+        except Exception:  # noqa: BLE001 - shutting down: log and go on
+            log.exception("could not mark batch run %s interrupted", run_id)
+    return interrupted
 
 
 def submit_portfolio_backfill(settings: Settings, portfolio_id: int,
@@ -114,7 +187,7 @@ def submit_portfolio_backfill(settings: Settings, portfolio_id: int,
         dispatch(warehouse, run_id, BACKFILL_DEPLOYMENT, api_url,
                  {"portfolio_id": portfolio_id})
     else:
-        _executor().submit(_run_tracked, settings, run_id, priority="realtime")
+        _submit(settings, run_id, priority="realtime")  # someone is waiting for it
     return run_id
 
 
@@ -136,7 +209,7 @@ def submit_daily_update(settings: Settings, requested_by: int | None = None,
                  {"as_of": as_of.isoformat() if as_of else None})
         return run_id
     day = today or settings.as_of_date or today_in_new_york()
-    _executor().submit(_run_tracked, settings, run_id, skip_reason=off_session_reason(day))
+    _submit(settings, run_id, skip_reason=off_session_reason(day))
     return run_id
 
 

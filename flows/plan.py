@@ -25,6 +25,7 @@ from typing import Any
 
 from flows import steps
 from flows.isolation import stage2_with_fallback
+from flows.metrics import BATCH_SECONDS, STEP_SECONDS
 from flows.progress import BatchReporter
 from ingest.config import Settings
 from ingest.rate_limit import Priority
@@ -124,23 +125,32 @@ def execute_plan(ctx: BatchContext, plan: Sequence[Step] = BATCH_PLAN, *,
     """Run ``plan`` in order; returns ``{"timings": {step: s}, step: result, ...}``.
 
     After each step its result (when not None) goes into the report, the data version is
-    bumped when the step ``publishes``, and ``reporter`` hears the run's progress.
+    bumped when the step ``publishes``, and ``reporter`` hears the run's progress. The
+    run's and each step's wall time go to the batch metrics (:mod:`flows.metrics`).
     """
     report: dict[str, Any] = {"timings": {}}
+    run_started = time.perf_counter()
     if any(step.planned for step in plan) and ctx.request_plan is None:
         ctx = with_request_plan(ctx)
         if ctx.request_plan is not None:
             report["request_plan"] = ctx.request_plan.summary()
     for step in plan:
         started = time.perf_counter()
-        result = call(step, ctx)
+        try:
+            result = call(step, ctx)
+        except BaseException:
+            STEP_SECONDS.labels(step.name, "failed").observe(time.perf_counter() - started)
+            BATCH_SECONDS.labels("failed").observe(time.perf_counter() - run_started)
+            raise
         report["timings"][step.name] = round(time.perf_counter() - started, 3)
+        STEP_SECONDS.labels(step.name, "completed").observe(report["timings"][step.name])
         if result is not None:
             report[step.name] = result
         if step.publishes:  # the API's cached reads of the old data are now stale
             bump_warehouse(ctx.warehouse)
         if reporter is not None:
             reporter.step_done(step.name, progress_after(step.name))
+    BATCH_SECONDS.labels("completed").observe(time.perf_counter() - run_started)
     return report
 
 

@@ -22,7 +22,7 @@ from ingest.quarantine import check_books
 from ingest.rate_limit import Priority
 from ingest.request_plan import RequestPlan
 from ingest.warehouse import Warehouse, get_warehouse
-from ingest.warehouse.schema import ensure_schema
+from ingest.warehouse.migrate import prepare_schema
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 def plan_step(warehouse: Warehouse, settings: Settings,
               as_of: dt.date | None = None) -> RequestPlan | None:
     """The request plan of the next market-data load (no request is made)."""
-    ensure_schema(warehouse)
+    prepare_schema(warehouse)
     return plan_market_data(warehouse, settings, as_of)
 
 
@@ -42,7 +42,7 @@ def load_prices_step(warehouse: Warehouse, settings: Settings,
     With ``batch_run_id`` (the ``app.batch_runs`` id), the loader's per-symbol progress
     goes to that run's ``app.historical_backfill_progress`` row; otherwise to a new one.
     """
-    ensure_schema(warehouse)
+    prepare_schema(warehouse)  # an out-of-date schema stops the run: `make migrate`
     report = load_market_data(warehouse, settings, as_of=as_of, batch_run_id=batch_run_id,
                               priority=priority)
     return {

@@ -11,7 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from limits import parse as parse_rate_limit
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from python_models.liquidity import DEFAULT_PARTICIPATION
@@ -65,6 +66,19 @@ class Settings(BaseSettings):
     duckdb_idle_release_seconds: float = 2.0
     modeling_session_ttl_hours: float = Field(24.0, gt=0, description="idle TTL of a "
                                               "what-if session")
+    api_workers: int = Field(4, ge=1, description="worker processes of `make serve`")
+    admin_username: str = Field("", description="admin created by `make serve` when missing")
+    admin_password: SecretStr | None = Field(None, description="that admin's password")
+    rate_limit: str = Field("1200/minute", description="requests per user of every "
+                            "authenticated API route (limits notation, e.g. 60/minute)")
+    rate_limit_storage_uri: str = Field("memory://", description="counters of the rate "
+                                        "limit: memory:// (per process) or redis://host")
+    log_format: Literal["auto", "text", "json"] = Field(
+        "auto", description="server logs: json lines, text, or auto (json in production)")
+    log_level: str = Field("INFO", description="level of the server logs")
+    ready_max_batch_age_hours: float | None = Field(
+        None, gt=0, description="/readyz fails when the last completed batch is older "
+                                "(unset: the age is reported only)")
     fix_sender_comp_id: str = Field("SIGMASIGHT", min_length=1, description="FIX exports: 49")
     fix_target_comp_id: str = Field("BROKER", min_length=1, description="FIX exports: 56")
     batch_queue_limit: int = Field(8, ge=1, description="batch runs that may wait in the "
@@ -72,6 +86,12 @@ class Settings(BaseSettings):
                                    "upload replaces its queued backfill instead)")
     csv_max_problems: int = Field(200, ge=1, le=10_000, description="problems a refused "
                                   "upload lists (its 422 body counts them all)")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        parse_rate_limit(value)  # ValueError names the bad string
+        return value
 
     @model_validator(mode="after")
     def _defaults_and_guards(self) -> Settings:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import httpx
 
 from ingest.config import Settings
+from ingest.metrics import count_market_data_request
 from ingest.rate_limit import (
     Clock,
     Priority,
@@ -185,12 +186,15 @@ class PolygonHttp:
         try:
             response = self._client.get(url, params=params)
         except httpx.TimeoutException as error:
+            count_market_data_request("polygon", None)
             return _Attempt(reason=f"timeout after {self.timeout:g}s ({type(error).__name__})",
                             retryable=True)
         except httpx.TransportError as error:
+            count_market_data_request("polygon", None)
             return _Attempt(reason=f"connection error: {type(error).__name__}: {error}",
                             retryable=True)
         code = response.status_code
+        count_market_data_request("polygon", code)
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if code == 429:
             return _Attempt(reason="rate limited by Polygon (HTTP 429)", retryable=True,

@@ -69,7 +69,8 @@ def make_settings(kind: str, directory: Path, **overrides) -> Settings:
         data_dir=directory,
         database_url=url,
         duckdb_idle_release_seconds=0,
-        **overrides,
+        # far above what a test sends; tests/api/test_rate_limit.py sets its own
+        **{"rate_limit": "100000/minute", **overrides},
     )
 
 

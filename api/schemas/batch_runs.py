@@ -34,7 +34,7 @@ class BatchRunPublic(BaseModel):
         "portfolio_id": 1, "requested_by": 1, "status": "running", "progress": 0.35,
         "message": "market_data done", "error": None, "details": None,
         "created_at": "2026-11-20T21:05:00Z", "started_at": "2026-11-20T21:05:01Z",
-        "finished_at": None, "backfill": None,
+        "finished_at": None, "backfill": None, "request_id": "c0ffee0123456789",
     }]})
 
     id: str
@@ -54,3 +54,6 @@ class BatchRunPublic(BaseModel):
     backfill: BackfillProgress | None = Field(
         None, description="per-symbol market-data progress, when the run recorded it; for a "
                           "non-admin counted over their own symbols (and the factor ETFs)")
+    request_id: str | None = Field(
+        None, description="X-Request-ID of the request that started the run (its logs carry "
+                          "it); null for scheduled runs")

@@ -13,6 +13,7 @@ import json
 import uuid
 from typing import Any
 
+from ingest.logs import REQUEST_ID
 from ingest.warehouse.change_events import BATCH_RUN, Change, emit
 from ingest.warehouse.connection import Connection, Warehouse
 
@@ -36,14 +37,16 @@ def create_batch_run(
     warehouse: Warehouse, kind: str, *, portfolio_id: int | None = None,
     requested_by: int | None = None,
 ) -> str:
-    """Insert a queued run and return its id (uuid4 hex)."""
+    """Insert a queued run and return its id (uuid4 hex); ``request_id`` is the context's
+    (:data:`ingest.logs.REQUEST_ID`: the HTTP request that started the run, or None)."""
     run_id = uuid.uuid4().hex
     with warehouse.connect() as conn:
         conn.execute(
             "insert into app.batch_runs (id, kind, portfolio_id, requested_by, status, progress,"
-            " created_at) values (:id, :kind, :portfolio_id, :requested_by, 'queued', 0, :now)",
+            " created_at, request_id) values (:id, :kind, :portfolio_id, :requested_by, "
+            "'queued', 0, :now, :request_id)",
             {"id": run_id, "kind": kind, "portfolio_id": portfolio_id,
-             "requested_by": requested_by, "now": _now()},
+             "requested_by": requested_by, "now": _now(), "request_id": REQUEST_ID.get()},
         )
         _notify(conn, run_id)
     emit(Change(BATCH_RUN, warehouse.settings.database_url, run_id=run_id))

@@ -1,8 +1,13 @@
-"""Create the app, raw and analytics schemas (idempotent, portable DDL).
+"""The schema of the tables the project owns (app, raw, analytics; dbt owns the marts).
 
-The DDL of every table the project owns (dbt owns the marts) lives in ``sql/`` beside
-this module: ``app.sql`` (users, portfolios, tags, batch runs, ...), ``raw.sql`` (what the
-loaders write) and ``analytics.sql`` (what the risk step writes).
+Versioned by Alembic revisions (:mod:`ingest.warehouse.migrations`, run by
+:mod:`ingest.warehouse.migrate`). The baseline revision runs the DDL files in ``sql/``
+beside this module: ``app.sql`` (users, portfolios, tags, batch runs, ...), ``raw.sql``
+(what the loaders write), ``analytics.sql`` (what the risk step writes) and the others
+alphabetically. Those files are frozen (a test pins them): a change is a new revision.
+
+:func:`ensure_schema` (tests, demos, benches) brings a warehouse to the latest revision;
+servers check instead (:func:`ingest.warehouse.migrate.require_current_schema`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,13 @@ def split_statements(sql: str) -> list[str]:
     return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
 
 
+def baseline_statements() -> list[str]:
+    """Every statement of the baseline revision, in order."""
+    return [s for path in ddl_files() for s in split_statements(path.read_text())]
+
+
 def ensure_schema(warehouse: Warehouse) -> None:
-    """Create every schema, sequence and table that does not exist yet."""
-    statements = [s for path in ddl_files() for s in split_statements(path.read_text())]
-    warehouse.execute_script(statements)
+    """Bring the warehouse to the latest revision (a no-op when it is there already)."""
+    from ingest.warehouse.migrate import upgrade  # the migrations import this module
+
+    upgrade(warehouse)

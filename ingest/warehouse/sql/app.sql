@@ -74,7 +74,7 @@ create table if not exists app.historical_backfill_progress (
     total_symbols integer not null default 0,
     processed_symbols integer not null default 0,
     failed_symbols integer not null default 0,
-    status varchar not null,               -- pending | processing | completed | failed
+    status varchar not null,               -- running | completed | failed
     started_at timestamp not null default current_timestamp,
     updated_at timestamp not null default current_timestamp,
     completed_at timestamp,
@@ -88,44 +88,4 @@ create table if not exists app.data_version (
     id bigint primary key,
     version bigint not null,
     updated_at timestamp not null default current_timestamp
-);
-
--- Split bookkeeping of a position (ingest/splits.py). entry_price above is in today's
--- share terms (split-adjusted); entry_price_as_traded is the price as uploaded;
--- entry_price_basis says how the upload gave it (as_traded | split_adjusted);
--- uploaded_on is the date the uploaded quantity is a holding of.
-alter table app.positions add column if not exists entry_price_as_traded double precision;
-alter table app.positions add column if not exists entry_price_basis varchar;
-alter table app.positions add column if not exists uploaded_on date;
-
--- One row per split considered for a position: what it changed (quantity x ratio
--- when it executed after the upload, entry price / ratio when the price predates it).
-create table if not exists app.position_events (
-    position_id bigint not null,
-    event_type varchar not null,           -- split
-    symbol varchar not null,
-    execution_date date not null,
-    split_from double precision not null,
-    split_to double precision not null,
-    quantity_before double precision not null,
-    quantity_after double precision not null,
-    entry_price_before double precision not null,
-    entry_price_after double precision not null,
-    recorded_at timestamp not null default current_timestamp,
-    primary key (position_id, event_type, execution_date)
-);
-
--- The portfolio whose upload started the backfill (NULL for a scheduled run) and when
--- the row was first written (pending, before the run started).
-alter table app.historical_backfill_progress add column if not exists portfolio_id bigint;
-alter table app.historical_backfill_progress add column if not exists created_at timestamp;
-
--- Portfolios held out of the batch (ingest/quarantine.py): rewritten by every run's pre-flight
--- check; the staging models of positions and portfolios leave these portfolios out, so the
--- other books' marts build and publish. A new upload that passes the check releases the book.
-create table if not exists app.portfolio_quarantine (
-    portfolio_id bigint primary key,
-    reason varchar not null,               -- for the owner: which rule, which positions
-    batch_run_id varchar,                  -- the run whose check quarantined it
-    quarantined_at timestamp not null default current_timestamp
 );

@@ -75,24 +75,3 @@ create table if not exists raw.market_data_errors (
     recorded_at timestamp not null default current_timestamp,
     primary key (symbol, provider)
 );
-
--- Stock splits (Polygon /v3/reference/splits), one row per symbol and execution date.
--- history_adjusted_at: when the symbol's stored bars were refetched (or found to need
--- no refetch) after the split executed; NULL = not yet.
-create table if not exists raw.splits (
-    symbol varchar not null,
-    execution_date date not null,
-    split_from double precision not null,
-    split_to double precision not null,
-    split_id varchar,
-    fetched_at timestamp not null default current_timestamp,
-    history_adjusted_at timestamp,
-    primary key (symbol, execution_date)
-);
-
--- Per symbol, the last execution date through which its splits have been fetched.
-create table if not exists raw.split_checks (
-    symbol varchar primary key,
-    checked_through date not null,
-    checked_at timestamp not null default current_timestamp
-);
