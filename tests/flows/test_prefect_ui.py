@@ -174,7 +174,7 @@ def test_prefect_ui_lists_the_scheduled_deployments(served):
     screenshot = OUTPUT_DIR / "prefect_deployments.png"
     dom = render(f"{served.url}/deployments", screenshot=screenshot)
     assert "<title>Deployments" in dom
-    assert "5 Deployments" in dom
+    assert "6 Deployments" in dom
     for name in SCHEDULES:  # each is a link to its deployment page
         deployment_id = served.deployments()[name]["id"]
         assert f'href="/deployments/deployment/{deployment_id}"' in dom, name

@@ -289,7 +289,10 @@ def test_concurrent_uploads_end_in_one_whole_book(rel_env):
             assert n == len(books[k])
         with httpx.Client(base_url=base, timeout=120) as client:
             runs = [_wait_run(client, data["batch_run_id"], user) for data in accepted.values()]
-            assert {run["status"] for run in runs} == {"completed"}, runs
+            # a newer upload supersedes its portfolio's still-queued backfill (skipped)
+            statuses = [run["status"] for run in runs]
+            assert set(statuses) <= {"completed", "skipped"}, runs
+            assert "completed" in statuses, runs
             positions = client.get("/api/v1/positions", headers=user)
             assert positions.status_code == 200, positions.text
     marts = env.rows("select symbol, quantity, entry_price, entry_date from marts.dim_positions "
