@@ -69,6 +69,48 @@ def install(app: FastAPI) -> None:
     generate: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return add_cross_cutting_statuses(generate())
+        return add_links(add_cross_cutting_statuses(generate()))
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+SESSION = f"{API_PREFIX}/modeling/sessions"
+SESSION_ID = {"session_id": "$response.body#/data/id"}
+TRADE_OF_SESSION = {"session_id": "$request.path.session_id",
+                    "trade_id": "$response.body#/data/0/id"}
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = {
+    # (path, method, status) -> link name -> (target path, target method, parameters)
+    (f"{API_PREFIX}/tags", "post", "201"): {
+        "UpdateTag": (f"{API_PREFIX}/tags/{{tag_id}}", "put",
+                      {"tag_id": "$response.body#/data/id"}),
+        "DeleteTag": (f"{API_PREFIX}/tags/{{tag_id}}", "delete",
+                      {"tag_id": "$response.body#/data/id"})},
+    (SESSION, "post", "201"): {
+        "GetSession": (f"{SESSION}/{{session_id}}", "get", SESSION_ID),
+        "AddTrades": (f"{SESSION}/{{session_id}}/trades", "post", SESSION_ID),
+        "SessionRisk": (f"{SESSION}/{{session_id}}/risk", "get", SESSION_ID),
+        "SessionScenario": (f"{SESSION}/{{session_id}}/risk/greeks/scenario", "get",
+                            SESSION_ID),
+        "ExportTrades": (f"{SESSION}/{{session_id}}/export", "get", SESSION_ID),
+        "DeleteSession": (f"{SESSION}/{{session_id}}", "delete", SESSION_ID)},
+    (f"{SESSION}/{{session_id}}/trades", "post", "201"): {
+        "UpdateTrade": (f"{SESSION}/{{session_id}}/trades/{{trade_id}}", "put",
+                        TRADE_OF_SESSION),
+        "DeleteTrade": (f"{SESSION}/{{session_id}}/trades/{{trade_id}}", "delete",
+                        TRADE_OF_SESSION)},
+}
+
+
+def add_links(document: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI links from each created resource to the operations on it (a generated
+    client's and a stateful fuzzer's way from ``POST`` to the id it returned)."""
+    paths = document.get("paths", {})
+    for (path, method, status), links in LINKS.items():
+        response = paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        response["links"] = {
+            name: {"operationId": paths[target][target_method]["operationId"],
+                   "parameters": parameters}
+            for name, (target, target_method, parameters) in links.items()}
+    return document

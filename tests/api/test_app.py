@@ -192,3 +192,20 @@ def test_success_examples_validate_against_their_response_models(client):
                 assert not errors, (path, method, status, errors[:3])
                 checked += 1
     assert checked >= 30
+
+
+def test_links_lead_from_created_resources_to_the_operations_on_them(client):
+    """Every OpenAPI link names an existing operation and fills exactly its path
+    parameters (a generated client follows them from POST to the returned id)."""
+    spec = client.get("/api/v1/openapi.json").json()
+    operations = {op["operationId"]: (path, op) for path, item in spec["paths"].items()
+                  for op in item.values()}
+    links = [link for item in spec["paths"].values() for op in item.values()
+             for response in op["responses"].values()
+             for link in response.get("links", {}).values()]
+    assert len(links) >= 10
+    for link in links:
+        path, operation = operations[link["operationId"]]
+        path_parameters = {p["name"] for p in operation.get("parameters", [])
+                           if p["in"] == "path"}
+        assert set(link["parameters"]) == path_parameters, (path, link)

@@ -157,3 +157,4 @@ def test_api_conforms_to_its_openapi(rel_builds, kind):
                 failures.append(f"{operation.method.upper()} {operation.path} [{mode.value}]: "
                                 f"generation: {str(error)[:300]}")
     assert not failures, f"{len(failures)} failure(s):\n" + "\n".join(failures[:30])
+

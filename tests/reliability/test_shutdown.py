@@ -39,9 +39,9 @@ def test_demo_server_stops(tmp_path, signum):
     assert stop_within(server, signum) < 10
 
 
-def test_flows_serve_stops_on_ctrl_c_with_its_prefect_server_and_runner(tmp_path):
-    """The reported failure: Ctrl-C stopped the server child, the parent kept serving.
-    (SIGTERM takes the same path in the supervisor; one Prefect server start is enough.)"""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_flows_serve_stops_with_its_prefect_server_and_runner(tmp_path, signum):
+    """The reported failure: Ctrl-C stopped the server child, the parent kept serving."""
     port = _free_port()
     log = tmp_path / "flows.log"
     process = start([sys.executable, "-m", "flows.serve", "--port", str(port)],
@@ -54,4 +54,4 @@ def test_flows_serve_stops_on_ctrl_c_with_its_prefect_server_and_runner(tmp_path
         time.sleep(0.5)
     time.sleep(3)  # the runner has registered its deployments and polls for work
     assert len(family(process)) >= 3  # supervisor, Prefect server, runner (+ their children)
-    assert stop_within(process, signal.SIGINT) < 10
+    assert stop_within(process, signum) < 10
