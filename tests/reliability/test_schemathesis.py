@@ -18,6 +18,11 @@ last one), and every numeric top-level field of each JSON body example gets huge
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -33,6 +38,7 @@ from schemathesis.specs.openapi.checks import (
 from api.main import create_app
 from tests.conftest import WAREHOUSE_KINDS
 from tests.reliability.conftest import count
+from tests.utils.live_server import serve
 from tests.utils.openapi import SAMPLE_PATH_VALUES, json_body_example
 
 MAX_EXAMPLES = 15
@@ -157,4 +163,27 @@ def test_api_conforms_to_its_openapi(rel_builds, kind):
                 failures.append(f"{operation.method.upper()} {operation.path} [{mode.value}]: "
                                 f"generation: {str(error)[:300]}")
     assert not failures, f"{len(failures)} failure(s):\n" + "\n".join(failures[:30])
+
+
+@pytest.mark.parametrize("kind", WAREHOUSE_KINDS)
+def test_api_conforms_in_every_phase_stateful_included(rel_builds, kind):
+    """schemathesis's own runner, every phase (examples, coverage, fuzzing, and stateful:
+    call sequences that follow the document's links, e.g. a created tag → update/delete
+    it, a what-if session → its trades → resize/remove one), against a real server of
+    the suite's build; the same checks and exclusions as above."""
+    env = rel_builds.get(kind)
+    with serve(create_app(env.settings)) as base:
+        command = [str(Path(sys.executable).parent / "schemathesis"), "run",
+                   f"{base}/api/v1/openapi.json", "--max-examples", "10", "--seed", "1",
+                   "-H", f"Authorization: Bearer {env.tokens['demo_user_1']}",
+                   "--checks", ",".join(check.__name__ for check in CHECKS)]
+        for _, path in sorted(SKIPPED):
+            command += ["--exclude-path", path]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    summary = result.stdout[result.stdout.find("SUMMARY"):]
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "✅ Stateful" in summary, summary
+    generated, passed = map(int, re.search(r"(\d+) generated, (\d+) passed", summary).groups())
+    assert generated == passed > 500, summary
+    count("requests fuzzed (schemathesis, every phase)", generated)
 
