@@ -24,6 +24,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from flows.dispatch import (
@@ -60,23 +61,31 @@ class _BatchThread:
     :func:`interrupt_batches`)."""
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[tuple[Callable[..., None], tuple, dict]] = \
-            queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Callable[..., None], tuple, dict,
+                                             Future[None]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, fn: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    def submit(self, fn: Callable[..., None], *args: Any, **kwargs: Any) -> Future[None]:
+        """Queue ``fn(*args, **kwargs)``; the future completes when it has run."""
+        future: Future[None] = Future()
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="sigmasight-batch",
                                                 daemon=True)
                 self._thread.start()
-        self._queue.put((fn, args, kwargs))
+        self._queue.put((fn, args, kwargs, future))
+        return future
 
     def _loop(self) -> None:
         while True:
-            fn, args, kwargs = self._queue.get()
-            fn(*args, **kwargs)
+            fn, args, kwargs, future = self._queue.get()
+            try:
+                fn(*args, **kwargs)
+            except BaseException as error:  # noqa: BLE001 - the next run must still run
+                future.set_exception(error)
+            else:
+                future.set_result(None)
 
 
 _WORKER = _BatchThread()
