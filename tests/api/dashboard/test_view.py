@@ -271,8 +271,10 @@ def test_factor_betas_with_their_statistics(dashboard):
 
 def test_keyboard_and_labels(dashboard):
     env, page, log = dashboard
+    # (a live update may re-render a panel meanwhile: only nodes still in the page count)
     unlabeled = page.eval_on_selector_all("input, select", """nodes => nodes.filter(n =>
-        !(n.labels && n.labels.length) && !n.getAttribute('aria-label')).map(n => n.outerHTML)""")
+        n.isConnected && !(n.labels && n.labels.length) && !n.getAttribute('aria-label'))
+        .map(n => n.outerHTML)""")
     assert unlabeled == []
     tables = page.eval_on_selector_all("table", "ts => ts.filter(t => !t.caption).length")
     assert tables == 0
