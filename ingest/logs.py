@@ -49,7 +49,10 @@ def json_logs(settings: Settings) -> bool:
 
 
 def logging_config(settings: Settings) -> dict[str, Any]:
-    """``logging.config.dictConfig`` of a server process (root, uvicorn, our loggers)."""
+    """``logging.config.dictConfig`` of a server process (root, uvicorn, our loggers).
+    Installs the record factory first: the formats name ``request_id``, and uvicorn logs
+    before it imports the app."""
+    install_request_id()
     formatter: dict[str, Any] = (
         {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": JSON_FIELDS,
          "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}}

@@ -37,6 +37,7 @@ def test_demo_server_stops(tmp_path, signum):
                     "--port", str(port)], _env(tmp_path), log)
     wait_for(f"http://127.0.0.1:{port}/readyz", server, log)
     assert stop_within(server, signum) < 10
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]  # e.g. a log format
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
