@@ -13,7 +13,26 @@
       daily P&L of a position always sums to its unrealized P&L.
     - mtd_pnl / ytd_pnl: running sum of daily_pnl over the position's sessions of the
       same calendar month / year up to the valuation date.
+
+    Incremental (delete+insert on position_id + valuation_date; the scope comes from
+    the build log, macros/incremental_scope.sql): the portfolios to rebuild are
+    deleted (pre-hook) and valued again over the whole history; for every other
+    position only the new sessions are valued, seeded with its stored row of the
+    session before them (its close carried forward, previous price, MTD and YTD).
+    Rows dated before the loaded history's first session are deleted.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['position_id', 'valuation_date'],
+        on_schema_change='fail',
+        pre_hook="{{ delete_rebuilt_rows('valuation_date',
+            'select min(session_date) from ' ~ ref('stg_raw__trading_days')) }}",
+        post_hook="{{ consume_build_changes() }}",
+    )
+}}
+-- depends_on: {{ ref('int_build_changes') }}
 
 with
 
@@ -35,6 +54,67 @@ trading_days as (
 
 ),
 
+{%- if is_incremental() %}
+
+scope as (
+
+    {{ build_scope() }}
+
+),
+
+rebuilt as (
+
+    {{ rebuilt_portfolios() }}
+
+),
+
+-- the stored rows of the session before the new ones, of the positions not rebuilt
+seeds as (
+
+    select stored.*
+
+    from {{ this }} as stored
+    where stored.valuation_date = (
+        select max(session_date) from trading_days
+        where session_date < (select since_date from scope))
+      and not exists (
+          select 1 from rebuilt where rebuilt.portfolio_id = stored.portfolio_id)
+
+),
+
+scoped_positions as (
+
+    select
+        positions.*,
+        seeds.position_id is not null as has_seed
+
+    from positions
+    left join seeds
+        on seeds.position_id = positions.position_id
+    where positions.portfolio_id in (select portfolio_id from rebuilt)
+       or (select rebuild_all from scope)
+       -- not rebuilt: a position with a stored row goes on from it; one without
+       -- (not valued yet) is valued from its entry
+       or ((select since_date from scope) is not null
+           and (positions.expiry_date is null
+                or positions.expiry_date >= (select since_date from scope)))
+
+),
+
+{%- else %}
+
+scoped_positions as (
+
+    select
+        positions.*,
+        false as has_seed
+
+    from positions
+
+),
+
+{%- endif %}
+
 position_sessions as (
 
     select
@@ -45,9 +125,13 @@ position_sessions as (
         positions.multiplier,
         trading_days.session_date as valuation_date,
         prices.close as bar_close,
-        prices.source as bar_source
+        prices.source as bar_source,
+        case when prices.close is not null then trading_days.session_date end as bar_date,
+        false as is_seed,
+        cast(null as double precision) as seed_mtd_pnl,
+        cast(null as double precision) as seed_ytd_pnl
 
-    from positions
+    from scoped_positions as positions
     inner join trading_days
         on trading_days.session_date >= positions.entry_date
         and (positions.expiry_date is null
@@ -55,6 +139,31 @@ position_sessions as (
     left join prices
         on prices.symbol = positions.symbol
         and prices.price_date = trading_days.session_date
+    {%- if is_incremental() %}
+    where not positions.has_seed
+       or trading_days.session_date >= (select since_date from scope)
+
+    union all
+
+    -- the seed row: carries its close forward and its MTD / YTD into the new rows
+    select
+        positions.position_id,
+        positions.portfolio_id,
+        positions.quantity,
+        positions.entry_price,
+        positions.multiplier,
+        seeds.valuation_date,
+        seeds.price as bar_close,
+        seeds.price_source as bar_source,
+        seeds.price_date as bar_date,
+        true as is_seed,
+        seeds.mtd_pnl as seed_mtd_pnl,
+        seeds.ytd_pnl as seed_ytd_pnl
+
+    from scoped_positions as positions
+    inner join seeds
+        on seeds.position_id = positions.position_id
+    {%- endif %}
 
 ),
 
@@ -84,9 +193,10 @@ carried_forward as (
         valuation_date,
         max(bar_close) over (partition by position_id, bar_group) as price,
         max(bar_source) over (partition by position_id, bar_group) as price_source,
-        max(case when bar_close is not null then valuation_date end) over (
-            partition by position_id, bar_group
-        ) as price_date
+        max(bar_date) over (partition by position_id, bar_group) as price_date,
+        is_seed,
+        seed_mtd_pnl,
+        seed_ytd_pnl
 
     from bar_groups
     where bar_group > 0
@@ -126,9 +236,32 @@ valued as (
             else quantity * (price - previous_price) * multiplier
         end as daily_pnl,
         {{ dbt.date_trunc('year', 'valuation_date') }} as valuation_year_start,
-        {{ dbt.date_trunc('month', 'valuation_date') }} as valuation_month_start
+        {{ dbt.date_trunc('month', 'valuation_date') }} as valuation_month_start,
+        is_seed,
+        seed_mtd_pnl,
+        seed_ytd_pnl
 
     from with_previous_price
+
+),
+
+-- running MTD / YTD sums (a seed row starts them at its stored sums)
+with_period_pnl as (
+
+    select
+        *,
+        sum(case when is_seed then seed_mtd_pnl else daily_pnl end) over (
+            partition by position_id, valuation_month_start
+            order by valuation_date
+            rows between unbounded preceding and current row
+        ) as mtd_pnl,
+        sum(case when is_seed then seed_ytd_pnl else daily_pnl end) over (
+            partition by position_id, valuation_year_start
+            order by valuation_date
+            rows between unbounded preceding and current row
+        ) as ytd_pnl
+
+    from valued
 
 ),
 
@@ -148,24 +281,11 @@ final as (
         cast(cost_basis as double precision) as cost_basis,
         cast(exposure - cost_basis as double precision) as unrealized_pnl,
         cast(daily_pnl as double precision) as daily_pnl,
-        cast(
-            sum(daily_pnl) over (
-                partition by position_id, valuation_month_start
-                order by valuation_date
-                rows between unbounded preceding and current row
-            )
-            as double precision
-        ) as mtd_pnl,
-        cast(
-            sum(daily_pnl) over (
-                partition by position_id, valuation_year_start
-                order by valuation_date
-                rows between unbounded preceding and current row
-            )
-            as double precision
-        ) as ytd_pnl
+        cast(mtd_pnl as double precision) as mtd_pnl,
+        cast(ytd_pnl as double precision) as ytd_pnl
 
-    from valued
+    from with_period_pnl
+    where not is_seed
 
 )
 
