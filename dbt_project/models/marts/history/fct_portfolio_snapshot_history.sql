@@ -14,6 +14,8 @@
     subquery exceeds work_mem (tests/dbt/test_hot_statements.py EXPLAINs it).
     full_refresh is off, so `dbt build --full-refresh` never drops the accumulated
     history (drop the table by hand to rebuild it from the window only).
+    Only the window rows of the portfolios the build log says changed (every portfolio
+    on new sessions) are replaced (macros/incremental_scope.sql).
 -#}
 {{
     config(
@@ -34,9 +36,11 @@
              where snapshot_date < (
                  select {{ dbt.dateadd('day', -var('snapshot_retention_days', 365), 'max(snapshot_date)') }}
                  from {{ ref('fct_portfolio_snapshots') }})",
+            "{{ consume_build_changes() }}",
         ],
     )
 }}
+-- depends_on: {{ ref('int_build_changes') }}
 
 with
 
@@ -44,7 +48,20 @@ snapshots as (
 
     select * from {{ ref('fct_portfolio_snapshots') }}
 
+){%- if is_incremental() %},
+
+scope as (
+
+    {{ build_scope() }}
+
+),
+
+rebuilt as (
+
+    {{ rebuilt_portfolios() }}
+
 )
+{%- endif %}
 
 select
     portfolio_id,
@@ -71,3 +88,8 @@ select
     sp_count
 
 from snapshots
+{%- if is_incremental() %}
+where (select rebuild_all from scope)
+   or (select since_date from scope) is not null
+   or snapshots.portfolio_id in (select portfolio_id from rebuilt)
+{%- endif %}
