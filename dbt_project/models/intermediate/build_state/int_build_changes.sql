@@ -127,14 +127,14 @@ changes as (
 
     union all
 
-    select 'removed', previous_books.portfolio_id, null
+    select 'removed', previous_books.portfolio_id, cast(null as date)
     from previous_books
     where not exists (
         select 1 from books where books.portfolio_id = previous_books.portfolio_id)
 
     union all
 
-    select 'rebuild', books.portfolio_id, null
+    select 'rebuild', books.portfolio_id, cast(null as date)
     from books
     left join previous_books
         on previous_books.portfolio_id = books.portfolio_id
@@ -144,14 +144,14 @@ changes as (
 
     union all
 
-    select distinct 'rebuild', positions.portfolio_id, null
+    select distinct 'rebuild', positions.portfolio_id, cast(null as date)
     from positions
     inner join revised_symbols
         on revised_symbols.symbol = positions.symbol
 
     union all
 
-    select 'sessions', null, min(trading_days.session_date)
+    select 'sessions', cast(null as bigint), min(trading_days.session_date)
     from trading_days
     where trading_days.session_date > (select as_of_date from previous_window)
     having count(*) > 0
