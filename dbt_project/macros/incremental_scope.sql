@@ -12,7 +12,10 @@
       rebuild   a portfolio whose book, security terms, tags, equity or price history
                 changed, or whose history start moved past its first valued session;
       removed   a portfolio that is gone (deleted or held out by the quarantine);
-      sessions  sessions from since_date on are new (the daily update).
+      sessions  sessions from since_date on are new (the daily update);
+      start_moved  the loaded history's first session moved on from since_date (the
+                previous first session): int_position_values_daily values the first
+                month of the new history again (macros/history_start.sql).
     A model that never consumed the log (no 'consumed' row) rebuilds everything.
 -#}
 
@@ -32,7 +35,8 @@
           cast('1900-01-01' as timestamp))
 {% endmacro %}
 
-{#- One row: rebuild_all (boolean) and since_date (first new session, or NULL). -#}
+{#- One row: rebuild_all (boolean), since_date (first new session, or NULL) and
+    previous_start (the loaded history's former first session when it moved, or NULL). -#}
 {% macro build_scope() %}
     select
         (
@@ -42,7 +46,8 @@
                 where consumed.change_kind = 'consumed'
                   and consumed.model_name = '{{ this.identifier }}')
         ) as rebuild_all,
-        min(case when change_kind = 'sessions' then since_date end) as since_date
+        min(case when change_kind = 'sessions' then since_date end) as since_date,
+        min(case when change_kind = 'start_moved' then since_date end) as previous_start
     from ({{ unconsumed_build_changes() }}) as unconsumed
 {% endmacro %}
 

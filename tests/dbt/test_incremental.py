@@ -1,9 +1,9 @@
 """Incremental = full refresh, on DuckDB and PostgreSQL.
 
 Two warehouses of one kind take the same changes (:mod:`tests.dbt.incremental_chain`):
-an upload, three daily updates (a month boundary, a late close of an already built
-session with the history's start sliding past a portfolio's first session, a stale
-close carried forward), then an upload that removes a position with a portfolio
+an upload, three daily updates (a month boundary with a stale close carried forward and
+a late close of an already built session, then the history's start sliding past a
+portfolio's first session), then an upload that removes a position with a portfolio
 deleted. Warehouse A follows them with plain ``dbt build`` (incremental), B with
 ``dbt build --full-refresh`` after each change; every incremental model, mart and
 intermediate table of A equals B's, whole (numbers to 1e-12 relative). An upload
@@ -78,9 +78,10 @@ def test_incremental_builds_equal_full_refresh(pair):
     _step(pair, lambda wh: None, "no change", untouched=2)
     _step(pair, chain.upload_changes, "upload", untouched=2)
     _step(pair, chain.add_session, "daily 31 Jan")
-    _step(pair, chain.add_session, "daily 3 Feb (month boundary, TSLA stale)")
-    _step(pair, lambda wh: chain.add_session(wh, slide=True, fill=("TSLA", dataset.D(
-        "2025-01-22"))), "daily 4 Feb (start slides, late TSLA close)")
+    _step(pair, lambda wh: chain.add_session(wh, fill=("TSLA", dataset.D("2025-01-22"))),
+          "daily 3 Feb (month boundary, TSLA stale, a late TSLA close of 22 Jan)")
+    _step(pair, lambda wh: chain.add_session(wh, slide=True),
+          "daily 4 Feb (the history's start slides past AAPL's and XYZ's first session)")
     _step(pair, chain.upload_removal, "upload removing XYZ, portfolio 3 deleted",
           untouched=2)
     with inc.connect() as conn:

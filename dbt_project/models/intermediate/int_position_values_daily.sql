@@ -17,9 +17,11 @@
     Incremental (delete+insert on position_id + valuation_date; the scope comes from
     the build log, macros/incremental_scope.sql): the portfolios to rebuild are
     deleted (pre-hook) and valued again over the whole history; for every other
-    position only the new sessions are valued, seeded with its stored row of the
-    session before them (its close carried forward, previous price, MTD and YTD).
-    Rows dated before the loaded history's first session are deleted.
+    position only the new sessions are valued (segment 1), seeded with its stored row
+    of the session before them (its close carried forward, previous price, MTD and
+    YTD): macros/position_values_scope.sql. Rows dated before the loaded history's
+    first session are deleted; when that session moved, the first month of the
+    history is valued again (segment 0, macros/history_start.sql).
 -#}
 {{
     config(
@@ -27,8 +29,9 @@
         incremental_strategy='delete+insert',
         unique_key=['position_id', 'valuation_date'],
         on_schema_change='fail',
-        pre_hook="{{ delete_rebuilt_rows('valuation_date',
+        pre_hook=["{{ delete_rebuilt_rows('valuation_date',
             'select min(session_date) from ' ~ ref('stg_raw__trading_days')) }}",
+                  "{{ delete_history_head_rows() }}"],
         post_hook="{{ consume_build_changes() }}",
     )
 }}
@@ -54,66 +57,7 @@ trading_days as (
 
 ),
 
-{%- if is_incremental() %}
-
-scope as (
-
-    {{ build_scope() }}
-
-),
-
-rebuilt as (
-
-    {{ rebuilt_portfolios() }}
-
-),
-
--- the stored rows of the session before the new ones, of the positions not rebuilt
-seeds as (
-
-    select stored.*
-
-    from {{ this }} as stored
-    where stored.valuation_date = (
-        select max(session_date) from trading_days
-        where session_date < (select since_date from scope))
-      and not exists (
-          select 1 from rebuilt where rebuilt.portfolio_id = stored.portfolio_id)
-
-),
-
-scoped_positions as (
-
-    select
-        positions.*,
-        seeds.position_id is not null as has_seed
-
-    from positions
-    left join seeds
-        on seeds.position_id = positions.position_id
-    where positions.portfolio_id in (select portfolio_id from rebuilt)
-       or (select rebuild_all from scope)
-       -- not rebuilt: a position with a stored row goes on from it; one without
-       -- (not valued yet) is valued from its entry
-       or ((select since_date from scope) is not null
-           and (positions.expiry_date is null
-                or positions.expiry_date >= (select since_date from scope)))
-
-),
-
-{%- else %}
-
-scoped_positions as (
-
-    select
-        positions.*,
-        false as has_seed
-
-    from positions
-
-),
-
-{%- endif %}
+{{ position_values_scope() }}
 
 position_sessions as (
 
@@ -129,7 +73,8 @@ position_sessions as (
         case when prices.close is not null then trading_days.session_date end as bar_date,
         false as is_seed,
         cast(null as double precision) as seed_mtd_pnl,
-        cast(null as double precision) as seed_ytd_pnl
+        cast(null as double precision) as seed_ytd_pnl,
+        {{ position_values_segment('positions', 'trading_days.session_date') }} as segment
 
     from scoped_positions as positions
     inner join trading_days
@@ -139,31 +84,7 @@ position_sessions as (
     left join prices
         on prices.symbol = positions.symbol
         and prices.price_date = trading_days.session_date
-    {%- if is_incremental() %}
-    where not positions.has_seed
-       or trading_days.session_date >= (select since_date from scope)
-
-    union all
-
-    -- the seed row: carries its close forward and its MTD / YTD into the new rows
-    select
-        positions.position_id,
-        positions.portfolio_id,
-        positions.quantity,
-        positions.entry_price,
-        positions.multiplier,
-        seeds.valuation_date,
-        seeds.price as bar_close,
-        seeds.price_source as bar_source,
-        seeds.price_date as bar_date,
-        true as is_seed,
-        seeds.mtd_pnl as seed_mtd_pnl,
-        seeds.ytd_pnl as seed_ytd_pnl
-
-    from scoped_positions as positions
-    inner join seeds
-        on seeds.position_id = positions.position_id
-    {%- endif %}
+    {{ position_values_seed_rows('positions', 'trading_days.session_date') }}
 
 ),
 
@@ -173,7 +94,7 @@ bar_groups as (
     select
         *,
         count(bar_close) over (
-            partition by position_id
+            partition by position_id, segment
             order by valuation_date
             rows between unbounded preceding and current row
         ) as bar_group
@@ -191,9 +112,10 @@ carried_forward as (
         entry_price,
         multiplier,
         valuation_date,
-        max(bar_close) over (partition by position_id, bar_group) as price,
-        max(bar_source) over (partition by position_id, bar_group) as price_source,
-        max(bar_date) over (partition by position_id, bar_group) as price_date,
+        max(bar_close) over (partition by position_id, segment, bar_group) as price,
+        max(bar_source) over (partition by position_id, segment, bar_group) as price_source,
+        max(bar_date) over (partition by position_id, segment, bar_group) as price_date,
+        segment,
         is_seed,
         seed_mtd_pnl,
         seed_ytd_pnl
@@ -208,7 +130,7 @@ with_previous_price as (
     select
         *,
         coalesce(
-            lag(price) over (partition by position_id order by valuation_date),
+            lag(price) over (partition by position_id, segment order by valuation_date),
             entry_price
         ) as previous_price
 
@@ -237,6 +159,7 @@ valued as (
         end as daily_pnl,
         {{ dbt.date_trunc('year', 'valuation_date') }} as valuation_year_start,
         {{ dbt.date_trunc('month', 'valuation_date') }} as valuation_month_start,
+        segment,
         is_seed,
         seed_mtd_pnl,
         seed_ytd_pnl
@@ -251,12 +174,12 @@ with_period_pnl as (
     select
         *,
         sum(case when is_seed then seed_mtd_pnl else daily_pnl end) over (
-            partition by position_id, valuation_month_start
+            partition by position_id, segment, valuation_month_start
             order by valuation_date
             rows between unbounded preceding and current row
         ) as mtd_pnl,
         sum(case when is_seed then seed_ytd_pnl else daily_pnl end) over (
-            partition by position_id, valuation_year_start
+            partition by position_id, segment, valuation_year_start
             order by valuation_date
             rows between unbounded preceding and current row
         ) as ytd_pnl

@@ -11,9 +11,12 @@
       removed   a portfolio of the last build that is gone (deleted or quarantined);
       rebuild   a new portfolio, a changed book fingerprint (macros/book_fingerprints),
                 a portfolio holding a symbol with a revised, added or removed bar on an
-                already built session, or one whose first valued session left the
-                loaded history (its first row and MTD / YTD start again);
-      sessions  since_date = the first session after the last build's as-of date.
+                already built session, or one valued before a new first session of
+                the loaded history where revaluing its first month is not enough
+                (macros/history_start.sql);
+      sessions  since_date = the first session after the last build's as-of date;
+      start_moved  since_date = the last build's first session, when the loaded
+                history's first session moved on.
     Rows every model has consumed are pruned (each model's latest mark is kept).
 -#}
 {{
@@ -140,7 +143,40 @@ changes as (
         on previous_books.portfolio_id = books.portfolio_id
     where previous_books.portfolio_id is null
        or previous_books.book_fingerprint <> books.book_fingerprint
-       or previous_books.first_valuation_date < (select start_date from loaded)
+
+    union all
+
+    -- valued before the new first session, and its first month cannot be revalued alone
+    select distinct 'rebuild', positions.portfolio_id, cast(null as date)
+    from positions
+    inner join previous_books
+        on previous_books.portfolio_id = positions.portfolio_id
+    cross join loaded
+    cross join previous_window
+    where previous_books.first_valuation_date < loaded.start_date
+      and positions.entry_date < loaded.start_date
+      and (positions.expiry_date is null or positions.expiry_date >= loaded.start_date)
+      and (
+          {{ dbt.date_trunc('year', 'loaded.start_date') }}
+              > {{ dbt.date_trunc('year', 'previous_window.start_date') }}
+          or {{ history_head_end('loaded.start_date') }} > previous_window.as_of_date
+          or not exists (
+              select 1
+              from prices
+              inner join trading_days
+                  on trading_days.session_date = prices.price_date
+              where prices.symbol = positions.symbol
+                and prices.price_date < {{ history_head_end('loaded.start_date') }}
+                and (positions.expiry_date is null
+                     or prices.price_date <= positions.expiry_date))
+      )
+
+    union all
+
+    select 'start_moved', cast(null as bigint), previous_window.start_date
+    from loaded
+    cross join previous_window
+    where loaded.start_date > previous_window.start_date
 
     union all
 
