@@ -38,11 +38,29 @@ from ingest.warehouse.schema import ensure_schema
 NEXT_SESSION = calendar.sessions(AS_OF + dt.timedelta(days=1), AS_OF + dt.timedelta(days=10))[0]
 
 
-def dbt_stages(settings: Settings, *extra: str) -> float:
-    """Stage 1 then stage 2 (``dbt build --select tag:stageN``); seconds."""
+INCREMENTAL = ("int_position_values_daily", "int_portfolio_values_daily",
+               "fct_position_values_daily", "fct_portfolio_snapshots",
+               "fct_group_exposures_daily", "fct_portfolio_snapshot_history",
+               "int_build_changes", "int_build_state_books", "int_build_state_window",
+               "int_build_state_prices")
+NODE_SECONDS: dict[str, dict[str, float]] = {}
+
+
+def dbt_stages(settings: Settings, *extra: str, label: str = "") -> float:
+    """Stage 1 then stage 2 (``dbt build --select tag:stageN``); seconds. The execution
+    time of the incremental models and of the slowest nodes go to NODE_SECONDS[label]."""
     started = time.perf_counter()
-    run_dbt(["build", "--select", "tag:stage1", *extra], settings)
-    run_dbt(["build", "--select", "tag:stage2", *extra], settings)
+    nodes: dict[str, float] = {}
+    for stage in ("tag:stage1", "tag:stage2"):
+        result = run_dbt(["build", "--select", stage, *extra], settings)
+        for item in getattr(result.result, "results", []) or []:
+            nodes[item.node.name] = round(float(item.execution_time), 2)
+    if label:
+        slowest = sorted(nodes.items(), key=lambda kv: -kv[1])[:8]
+        NODE_SECONDS[label] = {
+            "incremental_models_s": round(sum(nodes.get(name, 0.0) for name in INCREMENTAL), 2),
+            "all_nodes_s": round(sum(nodes.values()), 2),
+            **{f"slowest:{name}": seconds for name, seconds in slowest}}
     return round(time.perf_counter() - started, 2)
 
 
@@ -68,7 +86,8 @@ def built(directory: Path, portfolios: int) -> tuple[Settings, Warehouse, float]
     ensure_schema(warehouse)
     insert_synthetic_books(warehouse, portfolios)
     steps.load_prices_step(warehouse, settings, AS_OF)
-    return settings, warehouse, dbt_stages(settings, "--full-refresh")
+    return settings, warehouse, dbt_stages(settings, "--full-refresh",
+                                           label=f"full_{portfolios}")
 
 
 def bench_size(directory: Path, size: int) -> dict:
@@ -77,17 +96,18 @@ def bench_size(directory: Path, size: int) -> dict:
         result: dict = {"full_s": full_s,
                         "position_days": rows(warehouse, "intermediate.int_position_values_daily")}
         steps.load_prices_step(warehouse, settings, NEXT_SESSION)
-        result["daily_s"] = dbt_stages(settings)
+        result["daily_s"] = dbt_stages(settings, label=f"daily_{size}")
         upload(warehouse)
-        result["upload_s"] = dbt_stages(settings)
-        result["full_again_s"] = dbt_stages(settings, "--full-refresh")
+        result["upload_s"] = dbt_stages(settings, label=f"upload_{size}")
+        result["full_again_s"] = dbt_stages(settings, "--full-refresh",
+                                            label=f"full_again_{size}")
     finally:
         warehouse.close()
         drop(settings)
     settings, warehouse, _ = built(directory, 1)
     try:
         upload(warehouse)
-        result["upload_alone_s"] = dbt_stages(settings)
+        result["upload_alone_s"] = dbt_stages(settings, label="upload_alone")
     finally:
         warehouse.close()
         drop(settings)
@@ -104,7 +124,7 @@ def main() -> None:
         results = {str(size): bench_size(Path(directory), size) for size in args.sizes}
     print(json.dumps({"benchmark": "incremental", "warehouse": "duckdb",
                       "as_of": str(AS_OF), "next_session": str(NEXT_SESSION),
-                      "results": results}, indent=2))
+                      "results": results, "nodes_s": NODE_SECONDS}, indent=2))
 
 
 if __name__ == "__main__":

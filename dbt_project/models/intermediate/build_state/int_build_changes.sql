@@ -149,13 +149,15 @@ changes as (
     -- valued before the new first session, and its first month cannot be revalued alone
     select distinct 'rebuild', positions.portfolio_id, cast(null as date)
     from positions
-    inner join previous_books
-        on previous_books.portfolio_id = positions.portfolio_id
     cross join loaded
     cross join previous_window
-    where previous_books.first_valuation_date < loaded.start_date
-      and positions.entry_date < loaded.start_date
+    where positions.entry_date < loaded.start_date
       and (positions.expiry_date is null or positions.expiry_date >= loaded.start_date)
+      and exists (
+          select 1 from {{ state['prices'] }} as previous_bars
+          where previous_bars.symbol = positions.symbol
+            and previous_bars.price_date >= positions.entry_date
+            and previous_bars.price_date < loaded.start_date)
       and (
           {{ dbt.date_trunc('year', 'loaded.start_date') }}
               > {{ dbt.date_trunc('year', 'previous_window.start_date') }}
