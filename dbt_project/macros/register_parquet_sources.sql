@@ -1,7 +1,7 @@
 {#-
     on-run-start, Spark only: every declared source (app.*, raw.*, analytics.*) as an
     external parquet table over the copy the bridge exported from the ingest warehouse
-    (ingest/warehouse/parquet_bridge.py: <SIGMASIGHT_SPARK_SOURCES_DIR>/<schema>/<table>/).
+    (ingest/warehouse/parquet_bridge.py: <SIGMASIGHT_SPARK_DIR>/sources/<schema>/<table>/).
     Re-created each run, so a table always shows the latest export. DuckDB and
     PostgreSQL read their own tables: nothing to do there.
 -#}
@@ -14,7 +14,7 @@
 
 {% macro spark__register_parquet_sources() %}
     {% if execute %}
-        {% set root = env_var('SIGMASIGHT_SPARK_SOURCES_DIR') %}
+        {% set root = env_var('SIGMASIGHT_SPARK_DIR', 'data/spark') ~ '/sources' %}
         {% for source in graph.sources.values() %}
             {% set table = source.schema ~ '.' ~ source.identifier %}
             {% do run_query('create schema if not exists ' ~ source.schema) %}
