@@ -148,7 +148,8 @@ class Cluster:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         state = self._state()
         started = []
-        env = {**os.environ, "SPARK_HOME": str(spark_home()), "SPARK_SCALA_VERSION": scala_version()}
+        env = {**os.environ, "SPARK_HOME": str(spark_home()),
+               "SPARK_SCALA_VERSION": scala_version()}
         for service in self.services:
             pid = state.get(service.name, {}).get("pid")
             if pid and alive(pid, service.marker):

@@ -103,7 +103,8 @@ def _select(relation: BuiltRelation) -> str:
     if not files:
         if not relation.columns:
             raise FileNotFoundError(f"no parquet files under {relation.location}")
-        return f"select {columns} where false"
+        nulls = ", ".join(f"cast(null as {kind}) as {name}" for name, kind in relation.columns)
+        return f"select {nulls} where false"
     partitioned = any("=" in path.parent.name for path in files)
     scan = (f"read_parquet('{relation.location}/**/*.parquet', "
             f"hive_partitioning = {str(partitioned).lower()})")

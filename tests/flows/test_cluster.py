@@ -40,9 +40,9 @@ def test_cluster_start_status_stop(tmp_path):
             assert client.submit(sum, [1, 2, 3]).result(timeout=60) == 6
     finally:
         report = cluster.stop()
-    assert report == {name: "stopped" for name in reversed(names)}
+    assert report == dict.fromkeys(reversed(names), "stopped")
     for service in cluster.services:
         assert _gone(pids[service.name]) or not alive(pids[service.name], service.marker)
         assert not port_open(service.port)
     assert not cluster.state_file.exists()
-    assert cluster.stop() == {name: "not running" for name in reversed(names)}
+    assert cluster.stop() == dict.fromkeys(reversed(names), "not running")
