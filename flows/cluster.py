@@ -23,6 +23,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from ingest.config import Settings, get_settings
 
@@ -138,11 +139,11 @@ class Cluster:
             pid = state.get(service.name, {}).get("pid")
             report[service.name] = {
                 "pid": pid, "port": service.port,
-                "running": bool(pid) and alive(pid, service.marker),
+                "running": pid is not None and alive(int(pid), service.marker),
                 "listening": port_open(service.port)}
         return report
 
-    def start(self, timeout: float = START_TIMEOUT_SECONDS) -> dict[str, dict]:
+    def start(self, timeout: float = START_TIMEOUT_SECONDS) -> dict[str, Any]:
         """Start what is not running, in order (each waits for its port before the next);
         raises RuntimeError (after stopping what it started) when one never answers."""
         self.state_dir.mkdir(parents=True, exist_ok=True)

@@ -61,7 +61,7 @@ def built_relations(manifest: Manifest, models: Sequence[str],
     (``<warehouse dir>/<schema>.db/<name>``) and, under an enforced contract, the
     declared columns and types."""
     wanted = set(models)
-    relations = []
+    relations: list[BuiltRelation] = []
     for node in manifest.nodes.values():
         if node.resource_type != "model" or node.name not in wanted:
             continue
