@@ -7,8 +7,8 @@ publish → risk step → export → dbt stage 2 on Spark → publish). Every in
 mart relation must then be the same: the same columns and types, keys and text exact,
 numbers within a relative 1e-12 (or 1e-9 absolute: Spark adds the window sums in
 another order, so a figure that cancels to near zero, such as a year-to-date P&L of a few
-dollars built from terms of 1e5, moves by ~1e-11 in absolute terms). Timestamps of when a row was computed are the wall
-clock of each run and are left out.
+dollars built from terms of 1e5, moves by ~1e-11 in absolute terms). Timestamps of when
+a row was computed are the wall clock of each run and are left out.
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ def _run_batch(directory, **overrides) -> tuple[dict, dict]:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
     duck, _ = _run_batch(tmp_path_factory.mktemp("duckdb"))
-    with running_cluster(tmp_path_factory.mktemp("cluster")) as cluster:
+    with running_cluster(tmp_path_factory.mktemp("cluster")) as cluster, \
+            pytest.MonkeyPatch.context() as env:
+        env.setenv("SIGMASIGHT_SPARK_SHUFFLE_PARTITIONS", "2")  # a few thousand rows
         started = time.perf_counter()
         spark, report = _run_batch(tmp_path_factory.mktemp("spark"), dbt_target="spark",
                                    spark_master=cluster.spark_master)
