@@ -51,7 +51,8 @@ def _spark_like(location, frame: pd.DataFrame, partition: str | None = None) -> 
 def test_publish_replaces_with_contract_types_and_order(warehouse, tmp_path):
     history = pd.DataFrame({
         "portfolio_id": [1, 1, 2],
-        "snapshot_date": [D("2025-01-02"), D("2025-01-03"), D("2025-01-03")], "equity": [1e6, 1e6 + 0.1, 2.5e5], "position_count": [3, 3, 1]})
+        "snapshot_date": [D("2025-01-02"), D("2025-01-03"), D("2025-01-03")],
+        "equity": [1e6, 1e6 + 0.1, 2.5e5], "position_count": [3, 3, 1]})
     _spark_like(tmp_path / "history", history, partition="snapshot_date")
     weights = pd.DataFrame({"position_id": [7, 8], "sector": ["Technology", None],
                             "weight": [0.25, -0.125]})
