@@ -14,7 +14,7 @@ from typing import Any
 
 from flows.book_risk_step import run_book_risk_step
 from flows.build_scope import logged_since, utc_now
-from flows.dbt_runner import run_dbt
+from flows.dbt_stage import run_dbt_stage
 from flows.risk_step import run_risk_step
 from ingest.config import Settings
 from ingest.market_data import load_market_data
@@ -57,7 +57,8 @@ def load_prices_step(warehouse: Warehouse, settings: Settings,
 def dbt_stage1_step(settings: Settings, warehouse: Warehouse | None = None,
                     batch_run_id: str | None = None) -> dict[str, Any]:
     """Hold out the books that break a bound (:func:`ingest.quarantine.check_books`), then
-    build and test staging + intermediate models (``tag:stage1``) without them.
+    build and test staging + intermediate models (``tag:stage1``) without them (on the
+    spark target: export, build on Spark, publish; :mod:`flows.dbt_stage`).
 
     The incremental models rebuild only what changed (dbt detects it: an upload's
     portfolio, a daily update's new sessions; a held-out portfolio's rows are removed).
@@ -69,7 +70,7 @@ def dbt_stage1_step(settings: Settings, warehouse: Warehouse | None = None,
     if held_out:
         log.warning("portfolios held out of the batch: %s", held_out)
     started = utc_now()
-    run_dbt(["build", "--select", "tag:stage1"], settings)
+    run_dbt_stage(["build", "--select", "tag:stage1"], settings, warehouse)
     return {"quarantined": held_out, "build_scope": logged_since(warehouse, started).summary()}
 
 
@@ -82,11 +83,12 @@ def risk_step(warehouse: Warehouse, settings: Settings,
     return report
 
 
-def dbt_stage2_step(settings: Settings) -> None:
+def dbt_stage2_step(settings: Settings, warehouse: Warehouse | None = None) -> None:
     """Build and test the marts (``tag:stage2``): the snapshot step.
 
     This includes ``fct_portfolio_snapshot_history`` (incremental), whose post-hook
     deletes history rows dated more than 365 days before the as-of date: the
     retention runs with every snapshot build (and with an analyst's ``dbt build``).
     """
-    run_dbt(["build", "--select", "tag:stage2"], settings)
+    run_dbt_stage(["build", "--select", "tag:stage2"], settings,
+                  warehouse or get_warehouse(settings))

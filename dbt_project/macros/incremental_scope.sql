@@ -80,11 +80,16 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- Post-hook of an incremental model: it consumed the build log up to this run. -#}
+{#- Post-hook of an incremental model: it consumed the build log up to this run. On
+    Spark (plain parquet, no DELETE) these models are tables rebuilt whole: no mark. -#}
 {% macro consume_build_changes() %}
+    {%- if target.type == 'spark' -%}
+    select 1
+    {%- else -%}
     insert into {{ ref('int_build_changes') }}
         (built_at, change_kind, portfolio_id, since_date, model_name)
     values ({{ build_run_started_at() }}, 'consumed', null, null, '{{ this.identifier }}')
+    {%- endif -%}
 {% endmacro %}
 
 {#- The first session of the snapshot window. -#}

@@ -24,7 +24,7 @@
 -#}
 {{
     config(
-        materialized='incremental',
+        materialized='table' if target.type == 'spark' else 'incremental',
         incremental_strategy='delete+insert',
         unique_key='portfolio_id',
         on_schema_change='fail',
@@ -281,20 +281,20 @@ final as (
     select
         cast(portfolio_id as bigint) as portfolio_id,
         cast(snapshot_date as date) as snapshot_date,
-        cast(equity as double precision) as equity,
-        cast(market_value as double precision) as market_value,
-        cast(long_exposure as double precision) as long_exposure,
-        cast(short_exposure as double precision) as short_exposure,
-        cast(gross_exposure as double precision) as gross_exposure,
-        cast(net_exposure as double precision) as net_exposure,
-        cast(daily_pnl as double precision) as daily_pnl,
-        cast(mtd_pnl as double precision) as mtd_pnl,
-        cast(ytd_pnl as double precision) as ytd_pnl,
-        cast(cumulative_pnl as double precision) as cumulative_pnl,
-        cast(portfolio_value as double precision) as portfolio_value,
-        cast(previous_portfolio_value as double precision) as previous_portfolio_value,
+        cast(equity as {{ double_type() }}) as equity,
+        cast(market_value as {{ double_type() }}) as market_value,
+        cast(long_exposure as {{ double_type() }}) as long_exposure,
+        cast(short_exposure as {{ double_type() }}) as short_exposure,
+        cast(gross_exposure as {{ double_type() }}) as gross_exposure,
+        cast(net_exposure as {{ double_type() }}) as net_exposure,
+        cast(daily_pnl as {{ double_type() }}) as daily_pnl,
+        cast(mtd_pnl as {{ double_type() }}) as mtd_pnl,
+        cast(ytd_pnl as {{ double_type() }}) as ytd_pnl,
+        cast(cumulative_pnl as {{ double_type() }}) as cumulative_pnl,
+        cast(portfolio_value as {{ double_type() }}) as portfolio_value,
+        cast(previous_portfolio_value as {{ double_type() }}) as previous_portfolio_value,
         cast(
-            daily_pnl / nullif(previous_portfolio_value, 0) as double precision
+            daily_pnl / nullif(previous_portfolio_value, 0) as {{ double_type() }}
         ) as daily_return,
         cast(position_count as integer) as position_count,
         cast(stale_position_count as integer) as stale_position_count,

@@ -25,7 +25,7 @@
 -#}
 {{
     config(
-        materialized='incremental',
+        materialized='table' if target.type == 'spark' else 'incremental',
         incremental_strategy='delete+insert',
         unique_key=['position_id', 'valuation_date'],
         on_schema_change='fail',
@@ -194,18 +194,18 @@ final as (
         cast(position_id as bigint) as position_id,
         cast(portfolio_id as bigint) as portfolio_id,
         cast(valuation_date as date) as valuation_date,
-        cast(price as double precision) as price,
-        cast(previous_price as double precision) as previous_price,
-        cast(price_source as varchar) as price_source,
+        cast(price as {{ double_type() }}) as price,
+        cast(previous_price as {{ double_type() }}) as previous_price,
+        cast(price_source as {{ text_type() }}) as price_source,
         cast(price_date as date) as price_date,
         cast(price_is_stale as boolean) as price_is_stale,
-        cast(market_value as double precision) as market_value,
-        cast(exposure as double precision) as exposure,
-        cast(cost_basis as double precision) as cost_basis,
-        cast(exposure - cost_basis as double precision) as unrealized_pnl,
-        cast(daily_pnl as double precision) as daily_pnl,
-        cast(mtd_pnl as double precision) as mtd_pnl,
-        cast(ytd_pnl as double precision) as ytd_pnl
+        cast(market_value as {{ double_type() }}) as market_value,
+        cast(exposure as {{ double_type() }}) as exposure,
+        cast(cost_basis as {{ double_type() }}) as cost_basis,
+        cast(exposure - cost_basis as {{ double_type() }}) as unrealized_pnl,
+        cast(daily_pnl as {{ double_type() }}) as daily_pnl,
+        cast(mtd_pnl as {{ double_type() }}) as mtd_pnl,
+        cast(ytd_pnl as {{ double_type() }}) as ytd_pnl
 
     from with_period_pnl
     where not is_seed

@@ -21,10 +21,10 @@
 -#}
 {{
     config(
-        materialized='incremental',
+        materialized='table' if target.type == 'spark' else 'incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        post_hook=[
+        post_hook=[] if target.type == 'spark' else [
             "delete from {{ this }}
              where built_at < (
                  select min(last_consumed) from (
