@@ -24,6 +24,15 @@ def as_floats(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
+def as_values(values: Any) -> np.ndarray:
+    """A column as an array of its own values (a nullable integer column: integers and
+    NA as objects, not floats)."""
+    if not isinstance(values, pd.Series):
+        return np.asarray(values)
+    extension = isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
+    return values.to_numpy(dtype=object) if extension else values.to_numpy()
+
+
 def as_objects(values: Any) -> np.ndarray:
     """A column as an object array (element-wise ``==`` on any dtype, even empty)."""
     return np.asarray(values, dtype=object)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from python_models.book_exposures import EXPOSURE_PARTS, exposure_contributions
-from python_models.columns import Columns, Keyed, as_floats, as_objects
+from python_models.columns import Columns, Keyed, as_floats, as_objects, as_values
 from python_models.conventions import FACTORS, SHORT_INTEREST_FACTOR, SOURCE_FALLBACK, UNTAGGED
 from python_models.greeks import greek_arrays
 from python_models.proforma import POSITION_COLUMNS, SessionMarket, book_risk, position_types
@@ -104,7 +104,7 @@ def contributions(positions: Columns, greeks: Columns, betas: Keyed,
     beta = betas.take(underlyings, FACTOR_COLUMNS)
     parts = exposure_contributions(positions)
     return Contributions(
-        positions={str(name): np.asarray(greeks[name]) for name in greeks},
+        positions={str(name): as_values(greeks[name]) for name in greeks},
         exposure=np.column_stack([parts[name] for name in EXPOSURE_PARTS]),
         greeks=np.column_stack([as_floats(greeks[name]) for name in GREEK_COLUMNS]),
         fallback=(as_objects(greeks["greeks_source"]) == SOURCE_FALLBACK).astype(float),
