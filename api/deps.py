@@ -33,8 +33,11 @@ __all__ = ["AdminUser", "CurrentUser", "PortfolioId", "SettingsDep", "User", "Wa
 
 
 
-def app_settings(connection: HTTPConnection) -> Settings:
-    """The app's settings (``app.state.settings``), else :func:`get_settings`."""
+async def app_settings(connection: HTTPConnection) -> Settings:
+    """The app's settings (``app.state.settings``), else :func:`get_settings`.
+
+    ``async`` (it never blocks): FastAPI runs a plain ``def`` dependency on the thread
+    pool, a hand-off per request that costs CPU and, on a busy machine, a wait."""
     settings = getattr(connection.app.state, "settings", None)
     return settings if settings is not None else get_settings()
 
@@ -42,7 +45,8 @@ def app_settings(connection: HTTPConnection) -> Settings:
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
-def warehouse_dependency(settings: SettingsDep) -> Warehouse:
+async def warehouse_dependency(settings: SettingsDep) -> Warehouse:
+    """The process-wide warehouse (a dict look-up: ``async`` like :func:`app_settings`)."""
     return get_warehouse(settings)
 
 
