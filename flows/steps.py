@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from flows.book_risk_step import run_book_risk_step
+from flows.build_scope import logged_since, utc_now
 from flows.dbt_stage import run_dbt_stage
 from flows.risk_step import run_risk_step
 from ingest.config import Settings
@@ -59,14 +60,18 @@ def dbt_stage1_step(settings: Settings, warehouse: Warehouse | None = None,
     build and test staging + intermediate models (``tag:stage1``) without them (on the
     spark target: export, build on Spark, publish; :mod:`flows.dbt_stage`).
 
-    Returns ``{"quarantined": {portfolio_id: reason}}``.
+    The incremental models rebuild only what changed (dbt detects it: an upload's
+    portfolio, a daily update's new sessions; a held-out portfolio's rows are removed).
+    Returns ``{"quarantined": {portfolio_id: reason}, "build_scope": ...}``
+    (:class:`flows.build_scope.BuildScope`).
     """
     warehouse = warehouse or get_warehouse(settings)
     held_out = check_books(warehouse, batch_run_id)
     if held_out:
         log.warning("portfolios held out of the batch: %s", held_out)
+    started = utc_now()
     run_dbt_stage(["build", "--select", "tag:stage1"], settings, warehouse)
-    return {"quarantined": held_out}
+    return {"quarantined": held_out, "build_scope": logged_since(warehouse, started).summary()}
 
 
 def risk_step(warehouse: Warehouse, settings: Settings,

@@ -14,7 +14,34 @@
       portfolio_value = equity + cumulative_pnl; previous_portfolio_value is the
       previous session's portfolio_value (equity on the first session);
       daily_return = daily_pnl / previous_portfolio_value (NULL when that is 0).
+
+    Incremental (delete+insert by portfolio_id; the scope comes from the build log,
+    macros/incremental_scope.sql): a rebuilt portfolio is aggregated again over the
+    window; on new sessions every other portfolio is recomputed from its stored daily
+    totals plus the new sessions' (the window moved: its first session, equity and
+    cumulative P&L may change). A portfolio left without a valued session in the
+    window is deleted (post-hook), as are sessions that left the window.
 -#}
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='delete+insert',
+        unique_key='portfolio_id',
+        on_schema_change='fail',
+        pre_hook="{{ delete_rebuilt_rows('snapshot_date', snapshot_window_start()) }}",
+        post_hook=[
+            "{% if is_incremental() %}
+             delete from {{ this }} as emptied
+             where not exists (
+                 select 1 from {{ this }} as valued
+                 where valued.portfolio_id = emptied.portfolio_id
+                   and valued.position_count > 0)
+             {% else %} select 1 {% endif %}",
+            "{{ consume_build_changes() }}",
+        ],
+    )
+}}
+-- depends_on: {{ ref('int_build_changes') }}
 
 with
 
@@ -51,6 +78,22 @@ snapshot_sessions as (
 
 ),
 
+{%- if is_incremental() %}
+
+scope as (
+
+    {{ build_scope() }}
+
+),
+
+rebuilt as (
+
+    {{ rebuilt_portfolios() }}
+
+),
+
+{%- endif %}
+
 window_position_values as (
 
     select
@@ -62,6 +105,11 @@ window_position_values as (
         on position_values.valuation_date = snapshot_sessions.session_date
     inner join positions
         on position_values.position_id = positions.position_id
+    {%- if is_incremental() %}
+    where (select rebuild_all from scope)
+       or position_values.valuation_date >= (select since_date from scope)
+       or position_values.portfolio_id in (select portfolio_id from rebuilt)
+    {%- endif %}
 
 ),
 
@@ -89,6 +137,40 @@ daily_totals as (
 
     from window_position_values
     group by portfolio_id, valuation_date
+    {%- if is_incremental() %}
+
+    union all
+
+    -- the stored totals of the window's earlier sessions, of the portfolios not rebuilt
+    select
+        stored.portfolio_id,
+        stored.snapshot_date,
+        stored.market_value,
+        stored.long_exposure,
+        stored.short_exposure,
+        stored.gross_exposure,
+        stored.net_exposure,
+        stored.daily_pnl,
+        stored.mtd_pnl,
+        stored.ytd_pnl,
+        stored.position_count,
+        stored.stale_position_count,
+        stored.long_count,
+        stored.short_count,
+        stored.lc_count,
+        stored.lp_count,
+        stored.sc_count,
+        stored.sp_count
+
+    from {{ this }} as stored
+    inner join snapshot_sessions
+        on snapshot_sessions.session_date = stored.snapshot_date
+    where stored.position_count > 0
+      and stored.snapshot_date < (select since_date from scope)
+      and not (select rebuild_all from scope)
+      and not exists (
+          select 1 from rebuilt where rebuilt.portfolio_id = stored.portfolio_id)
+    {%- endif %}
 
 ),
 

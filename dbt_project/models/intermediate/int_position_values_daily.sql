@@ -13,7 +13,29 @@
       daily P&L of a position always sums to its unrealized P&L.
     - mtd_pnl / ytd_pnl: running sum of daily_pnl over the position's sessions of the
       same calendar month / year up to the valuation date.
+
+    Incremental (delete+insert on position_id + valuation_date; the scope comes from
+    the build log, macros/incremental_scope.sql): the portfolios to rebuild are
+    deleted (pre-hook) and valued again over the whole history; for every other
+    position only the new sessions are valued (segment 1), seeded with its stored row
+    of the session before them (its close carried forward, previous price, MTD and
+    YTD): macros/position_values_scope.sql. Rows dated before the loaded history's
+    first session are deleted; when that session moved, the first month of the
+    history is valued again (segment 0, macros/history_start.sql).
 -#}
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['position_id', 'valuation_date'],
+        on_schema_change='fail',
+        pre_hook=["{{ delete_rebuilt_rows('valuation_date',
+            'select min(session_date) from ' ~ ref('stg_raw__trading_days')) }}",
+                  "{{ delete_history_head_rows() }}"],
+        post_hook="{{ consume_build_changes() }}",
+    )
+}}
+-- depends_on: {{ ref('int_build_changes') }}
 
 with
 
@@ -35,6 +57,8 @@ trading_days as (
 
 ),
 
+{{ position_values_scope() }}
+
 position_sessions as (
 
     select
@@ -45,9 +69,14 @@ position_sessions as (
         positions.multiplier,
         trading_days.session_date as valuation_date,
         prices.close as bar_close,
-        prices.source as bar_source
+        prices.source as bar_source,
+        case when prices.close is not null then trading_days.session_date end as bar_date,
+        false as is_seed,
+        cast(null as double precision) as seed_mtd_pnl,
+        cast(null as double precision) as seed_ytd_pnl,
+        {{ position_values_segment('positions', 'trading_days.session_date') }} as segment
 
-    from positions
+    from scoped_positions as positions
     inner join trading_days
         on trading_days.session_date >= positions.entry_date
         and (positions.expiry_date is null
@@ -55,6 +84,7 @@ position_sessions as (
     left join prices
         on prices.symbol = positions.symbol
         and prices.price_date = trading_days.session_date
+    {{ position_values_seed_rows('positions', 'trading_days.session_date') }}
 
 ),
 
@@ -64,7 +94,7 @@ bar_groups as (
     select
         *,
         count(bar_close) over (
-            partition by position_id
+            partition by position_id, segment
             order by valuation_date
             rows between unbounded preceding and current row
         ) as bar_group
@@ -82,11 +112,13 @@ carried_forward as (
         entry_price,
         multiplier,
         valuation_date,
-        max(bar_close) over (partition by position_id, bar_group) as price,
-        max(bar_source) over (partition by position_id, bar_group) as price_source,
-        max(case when bar_close is not null then valuation_date end) over (
-            partition by position_id, bar_group
-        ) as price_date
+        max(bar_close) over (partition by position_id, segment, bar_group) as price,
+        max(bar_source) over (partition by position_id, segment, bar_group) as price_source,
+        max(bar_date) over (partition by position_id, segment, bar_group) as price_date,
+        segment,
+        is_seed,
+        seed_mtd_pnl,
+        seed_ytd_pnl
 
     from bar_groups
     where bar_group > 0
@@ -98,7 +130,7 @@ with_previous_price as (
     select
         *,
         coalesce(
-            lag(price) over (partition by position_id order by valuation_date),
+            lag(price) over (partition by position_id, segment order by valuation_date),
             entry_price
         ) as previous_price
 
@@ -126,9 +158,33 @@ valued as (
             else quantity * (price - previous_price) * multiplier
         end as daily_pnl,
         {{ dbt.date_trunc('year', 'valuation_date') }} as valuation_year_start,
-        {{ dbt.date_trunc('month', 'valuation_date') }} as valuation_month_start
+        {{ dbt.date_trunc('month', 'valuation_date') }} as valuation_month_start,
+        segment,
+        is_seed,
+        seed_mtd_pnl,
+        seed_ytd_pnl
 
     from with_previous_price
+
+),
+
+-- running MTD / YTD sums (a seed row starts them at its stored sums)
+with_period_pnl as (
+
+    select
+        *,
+        sum(case when is_seed then seed_mtd_pnl else daily_pnl end) over (
+            partition by position_id, segment, valuation_month_start
+            order by valuation_date
+            rows between unbounded preceding and current row
+        ) as mtd_pnl,
+        sum(case when is_seed then seed_ytd_pnl else daily_pnl end) over (
+            partition by position_id, segment, valuation_year_start
+            order by valuation_date
+            rows between unbounded preceding and current row
+        ) as ytd_pnl
+
+    from valued
 
 ),
 
@@ -148,24 +204,11 @@ final as (
         cast(cost_basis as {{ double_type() }}) as cost_basis,
         cast(exposure - cost_basis as {{ double_type() }}) as unrealized_pnl,
         cast(daily_pnl as {{ double_type() }}) as daily_pnl,
-        cast(
-            sum(daily_pnl) over (
-                partition by position_id, valuation_month_start
-                order by valuation_date
-                rows between unbounded preceding and current row
-            )
-            as {{ double_type() }}
-        ) as mtd_pnl,
-        cast(
-            sum(daily_pnl) over (
-                partition by position_id, valuation_year_start
-                order by valuation_date
-                rows between unbounded preceding and current row
-            )
-            as {{ double_type() }}
-        ) as ytd_pnl
+        cast(mtd_pnl as {{ double_type() }}) as mtd_pnl,
+        cast(ytd_pnl as {{ double_type() }}) as ytd_pnl
 
-    from valued
+    from with_period_pnl
+    where not is_seed
 
 )
 

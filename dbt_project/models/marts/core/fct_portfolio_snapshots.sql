@@ -1,3 +1,32 @@
+{#-
+    One row per portfolio per session of the snapshot window.
+
+    Incremental (delete+insert by portfolio_id; the scope comes from the build log,
+    macros/incremental_scope.sql): rebuilt portfolios, and on new sessions every
+    portfolio (the window moved), are copied again; rows of removed portfolios, of
+    sessions that left the window and of portfolios no longer in
+    int_portfolio_values_daily are deleted.
+-#}
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        unique_key='portfolio_id',
+        pre_hook="{{ delete_rebuilt_rows('snapshot_date', snapshot_window_start()) }}",
+        post_hook=[
+            "{% if is_incremental() %}
+             delete from {{ this }} as snapshots
+             where not exists (
+                 select 1 from {{ ref('int_portfolio_values_daily') }} as portfolio_values
+                 where portfolio_values.portfolio_id = snapshots.portfolio_id)
+             {% else %} select 1 {% endif %}",
+            "{{ consume_build_changes() }}",
+        ],
+    )
+}}
+-- depends_on: {{ ref('int_build_changes') }}
+
 with
 
 portfolio_values as (
@@ -5,6 +34,22 @@ portfolio_values as (
     select * from {{ ref('int_portfolio_values_daily') }}
 
 ),
+
+{%- if is_incremental() %}
+
+scope as (
+
+    {{ build_scope() }}
+
+),
+
+rebuilt as (
+
+    {{ rebuilt_portfolios() }}
+
+),
+
+{%- endif %}
 
 final as (
 
@@ -34,6 +79,11 @@ final as (
         cast(sp_count as integer) as sp_count
 
     from portfolio_values
+    {%- if is_incremental() %}
+    where (select rebuild_all from scope)
+       or (select since_date from scope) is not null
+       or portfolio_values.portfolio_id in (select portfolio_id from rebuilt)
+    {%- endif %}
 
 )
 

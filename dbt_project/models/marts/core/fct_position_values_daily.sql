@@ -1,3 +1,23 @@
+{#-
+    One row per position per session of the snapshot window.
+
+    Incremental (delete+insert on position_id + valuation_date; the scope comes from
+    the build log, macros/incremental_scope.sql): the rows of rebuilt or removed
+    portfolios and the sessions that left the window are deleted (pre-hook), then the
+    rebuilt portfolios' window and every portfolio's new sessions are inserted.
+-#}
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        unique_key=['position_id', 'valuation_date'],
+        pre_hook="{{ delete_rebuilt_rows('valuation_date', snapshot_window_start()) }}",
+        post_hook="{{ consume_build_changes() }}",
+    )
+}}
+-- depends_on: {{ ref('int_build_changes') }}
+
 with
 
 position_values as (
@@ -21,6 +41,22 @@ snapshot_sessions as (
 
 ),
 
+{%- if is_incremental() %}
+
+scope as (
+
+    {{ build_scope() }}
+
+),
+
+rebuilt as (
+
+    {{ rebuilt_portfolios() }}
+
+),
+
+{%- endif %}
+
 final as (
 
     select
@@ -43,6 +79,11 @@ final as (
     from position_values
     inner join snapshot_sessions
         on position_values.valuation_date = snapshot_sessions.session_date
+    {%- if is_incremental() %}
+    where (select rebuild_all from scope)
+       or position_values.valuation_date >= (select since_date from scope)
+       or position_values.portfolio_id in (select portfolio_id from rebuilt)
+    {%- endif %}
 
 )
 

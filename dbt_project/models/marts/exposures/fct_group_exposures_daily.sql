@@ -12,10 +12,26 @@
       tags, applied to every day of the window.
     - sector, industry and asset_type partition the book: their groups sum to the
       book's long / short / gross / net of fct_portfolio_snapshots on every day.
+
+    Incremental (delete+insert on portfolio, day, grouping and group; the scope comes
+    from the build log, macros/incremental_scope.sql): rows of rebuilt or removed
+    portfolios and of sessions that left the window are deleted (pre-hook); the
+    rebuilt portfolios' window and every portfolio's new sessions are aggregated; the
+    earlier rows of a portfolio whose equity changed (the window moved past its first
+    session) are restated with the new equity.
 -#}
 
-{{ config(pre_hook="{{ bulk_aggregation_settings([ref('int_position_values_daily'),
-    ref('int_portfolio_values_daily'), ref('int_positions_enriched')]) }}") }}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['portfolio_id', 'snapshot_date', 'grouping', 'group_name'],
+    on_schema_change='fail',
+    pre_hook=["{{ bulk_aggregation_settings([ref('int_position_values_daily'),
+    ref('int_portfolio_values_daily'), ref('int_positions_enriched')]) }}",
+              "{{ delete_rebuilt_rows('snapshot_date', snapshot_window_start()) }}"],
+    post_hook="{{ consume_build_changes() }}",
+) }}
+-- depends_on: {{ ref('int_build_changes') }}
 
 with
 
@@ -49,6 +65,22 @@ tags as (
 
 ),
 
+{%- if is_incremental() %}
+
+scope as (
+
+    {{ build_scope() }}
+
+),
+
+rebuilt as (
+
+    {{ rebuilt_portfolios() }}
+
+),
+
+{%- endif %}
+
 window_values as (
 
     select
@@ -63,6 +95,11 @@ window_values as (
     inner join portfolio_values
         on portfolio_values.portfolio_id = position_values.portfolio_id
         and portfolio_values.snapshot_date = position_values.valuation_date
+    {%- if is_incremental() %}
+    where (select rebuild_all from scope)
+       or position_values.valuation_date >= (select since_date from scope)
+       or position_values.portfolio_id in (select portfolio_id from rebuilt)
+    {%- endif %}
 
 ),
 
@@ -117,6 +154,37 @@ grouped as (
     inner join position_groups
         on position_groups.position_id = window_values.position_id
     group by 1, 2, 3, 4
+    {%- if is_incremental() %}
+
+    union all
+
+    -- earlier rows of the portfolios not rebuilt whose equity changed, restated
+    select
+        stored.portfolio_id,
+        stored.snapshot_date,
+        stored.grouping,
+        stored.group_name,
+        equities.equity,
+        stored.long_exposure,
+        stored.short_exposure,
+        stored.gross_exposure,
+        stored.net_exposure,
+        stored.market_value,
+        stored.position_count
+
+    from {{ this }} as stored
+    inner join (
+        select portfolio_id, max(equity) as equity
+        from portfolio_values
+        group by portfolio_id
+    ) as equities
+        on equities.portfolio_id = stored.portfolio_id
+    where stored.equity <> equities.equity
+      and stored.snapshot_date < (select since_date from scope)
+      and not (select rebuild_all from scope)
+      and not exists (
+          select 1 from rebuilt where rebuilt.portfolio_id = stored.portfolio_id)
+    {%- endif %}
 
 ),
 

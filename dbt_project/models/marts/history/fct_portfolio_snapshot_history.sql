@@ -14,6 +14,9 @@
     subquery exceeds work_mem (tests/dbt/test_hot_statements.py EXPLAINs it).
     full_refresh is off, so `dbt build --full-refresh` never drops the accumulated
     history (drop the table by hand to rebuild it from the window only).
+    Only the window rows of the portfolios the build log says changed (every portfolio
+    on new sessions) are replaced (macros/incremental_scope.sql; not on Spark, whose
+    partition overwrite needs every portfolio's rows of a session).
     Spark (plain parquet: no DELETE): partitioned by snapshot_date and built with
     insert_overwrite, which replaces every partition (session) of the window whole, so
     the window is authoritative without the first hook; the retention drops the
@@ -42,9 +45,11 @@
              where snapshot_date < (
                  select {{ dbt.dateadd('day', -var('snapshot_retention_days', 365), 'max(snapshot_date)') }}
                  from {{ ref('fct_portfolio_snapshots') }})",
+            "{{ consume_build_changes() }}",
         ],
     )
 }}
+-- depends_on: {{ ref('int_build_changes') }}
 
 with
 
@@ -52,7 +57,20 @@ snapshots as (
 
     select * from {{ ref('fct_portfolio_snapshots') }}
 
+){%- if is_incremental() and not spark %},
+
+scope as (
+
+    {{ build_scope() }}
+
+),
+
+rebuilt as (
+
+    {{ rebuilt_portfolios() }}
+
 )
+{%- endif %}
 
 select
     portfolio_id,
@@ -79,3 +97,8 @@ select
     sp_count
 
 from snapshots
+{%- if is_incremental() and not spark %}
+where (select rebuild_all from scope)
+   or (select since_date from scope) is not null
+   or snapshots.portfolio_id in (select portfolio_id from rebuilt)
+{%- endif %}
