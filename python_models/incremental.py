@@ -30,7 +30,8 @@ import pandas as pd
 from python_models.book_exposures import exposure_contributions
 from python_models.conventions import FACTORS, SHORT_INTEREST_FACTOR, SOURCE_FALLBACK, UNTAGGED
 from python_models.greeks import position_greeks
-from python_models.proforma import SessionMarket, book_risk, position_types
+from python_models.market import SessionMarket
+from python_models.proforma import book_risk, position_types
 from python_models.var import parametric_var
 
 FACTOR_COLUMNS = [*FACTORS, SHORT_INTEREST_FACTOR]
