@@ -31,6 +31,7 @@ from prefect.client.schemas.objects import FlowRun
 
 from flows.plan import STEPS, BatchContext, Step, execute_plan, progress_after
 from flows.progress import BatchReporter
+from flows.risk_fanout import prefect_shards
 from ingest.calendar import off_session_reason, today_in_new_york
 from ingest.config import get_settings
 from ingest.rate_limit import Priority
@@ -51,7 +52,8 @@ def run_step(name: str, as_of: dt.date | None, batch_run_id: str | None,
     """One step of the plan, in this process's configured warehouse."""
     settings = get_settings()
     return STEPS[name].run(BatchContext(settings, get_warehouse(settings), as_of,
-                                        batch_run_id, priority))
+                                        batch_run_id, priority,
+                                        shard_runner=prefect_shards(settings)))
 
 
 def _as_task(step: Step, ctx: BatchContext) -> Any:
