@@ -12,11 +12,16 @@ imports: ``rss_before_mb``):
 - ``--dask-workers W…``: weak scaling, ``--portfolios``[0] × W portfolios on a
   ``distributed.LocalCluster`` of W single-threaded worker processes, shards as Prefect
   tasks (prefect-dask) under a temporary Prefect API; the driver's CPU and RSS exclude
-  the workers, whose CPU is in ``cpu_children_s``.
+  the workers, whose CPU (over all runs of the case) is in ``cpu_children_s``.
+
+Each case runs the step ``--repeat`` times in its process and reports the last run (it
+replaces rows already there, as the daily batch does; ``runs`` lists them all); the
+peak RSS covers all of them.
 
 The machine is shared (other jobs run beside it): quote ``load_before`` with the numbers.
 Run: ``.venv/bin/python bench/bench_risk_step.py [--portfolios 1000 2000 3000]
-[--kinds duckdb postgres] [--modes unsharded sharded] [--shard 500] [--dask-workers 1 2]``
+[--kinds duckdb postgres] [--modes unsharded sharded] [--shard 500] [--dask-workers 1 2]
+[--repeat 2] [--trace]``
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
@@ -159,14 +165,23 @@ def run_case(case: dict) -> dict:
                 "dask_address": cluster.scheduler_address,
                 "risk_shards_in_flight": 2 * case["workers"]})
             runner = prefect_shards(settings)
-        cpu, children = _cpu_s(resource.RUSAGE_SELF), _cpu_s(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        report = run_risk_step(warehouse, settings, as_of=case["as_of"], shard_runner=runner)
-        result["seconds"] = round(time.perf_counter() - started, 2)
-        result["cpu_s"] = round(_cpu_s(resource.RUSAGE_SELF) - cpu, 2)
-    result["cpu_children_s"] = round(_cpu_s(resource.RUSAGE_CHILDREN) - children, 2)
-    result.update(peak_rss_mb=round(_maxrss_mb(), 1), shards=report["shards"],
-                  phases=report["seconds"], rows=sum(report["rows"].values()))
+        children = _cpu_s(resource.RUSAGE_CHILDREN)
+        runs = []
+        for _ in range(case["repeat"]):  # the last replaces rows already there: steady state
+            cpu, started = _cpu_s(resource.RUSAGE_SELF), time.perf_counter()
+            report = run_risk_step(warehouse, settings, as_of=case["as_of"],
+                                   shard_runner=runner)
+            runs.append({"seconds": round(time.perf_counter() - started, 2),
+                         "cpu_s": round(_cpu_s(resource.RUSAGE_SELF) - cpu, 2),
+                         "phases": report["seconds"]})
+        if case.get("trace"):  # one more run under tracemalloc: the Python-side peak
+            tracemalloc.start()
+            run_risk_step(warehouse, settings, as_of=case["as_of"], shard_runner=runner)
+            result["python_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+            tracemalloc.stop()
+    result.update(runs[-1], runs=runs, peak_rss_mb=round(_maxrss_mb(), 1),
+                  shards=report["shards"], rows=sum(report["rows"].values()),
+                  cpu_children_s=round(_cpu_s(resource.RUSAGE_CHILDREN) - children, 2))
     warehouse.close()
     return result
 
@@ -210,6 +225,10 @@ def main() -> None:
     parser.add_argument("--shard", type=int, default=Settings.model_fields[
         "risk_shard_portfolios"].default)
     parser.add_argument("--dask-workers", type=int, nargs="*", default=[])
+    parser.add_argument("--repeat", type=int, default=2, help="runs per case (the last is "
+                        "reported; every run but a fresh warehouse's first replaces rows)")
+    parser.add_argument("--trace", action="store_true", help="one more run per case under "
+                        "tracemalloc (python_peak_mb: NumPy/pandas, not DuckDB's own memory)")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
@@ -221,12 +240,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         for kind in args.kinds:
             for portfolios in args.portfolios:
-                cases = [{"mode": mode, "shard": args.shard, "workers": 0}
-                         for mode in args.modes]
+                cases = [{"mode": mode, "shard": args.shard, "workers": 0,
+                          "repeat": args.repeat, "trace": args.trace} for mode in args.modes]
                 results += bench_size(kind, portfolios, cases, Path(directory))
             for workers in args.dask_workers:
                 results += bench_size(kind, args.portfolios[0] * workers, [
-                    {"mode": "dask", "shard": args.shard, "workers": workers}],
+                    {"mode": "dask", "shard": args.shard, "workers": workers,
+                     "repeat": args.repeat, "trace": False}],
                     Path(directory))
     print(json.dumps({"benchmark": "risk_step", "cpus": os.cpu_count(),
                       "shared_machine": True, "results": results}, indent=2))

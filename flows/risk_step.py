@@ -148,8 +148,10 @@ def run_risk_step(warehouse: Warehouse, settings: Settings, as_of: dt.date | Non
                 summary.add(outputs)
                 with summary.timed("write"):
                     writer.write(outputs)
-    total = time.perf_counter() - started
+        committing = time.perf_counter()
+    finished = time.perf_counter()
     read, write = summary.seconds["read"], summary.seconds["write"]
+    commit = finished - committing
     return {
         "as_of": resolved,
         "rows": writer.counts,
@@ -158,6 +160,7 @@ def run_risk_step(warehouse: Warehouse, settings: Settings, as_of: dt.date | Non
         "portfolios_with_insufficient_returns": summary.insufficient,
         "betas_insufficient": int((market.betas["quality_flag"] != FLAG_OK).sum()),
         "greeks_fallback": summary.fallback,
-        "seconds": {"read": round(read, 3), "compute": round(total - read - write, 3),
-                    "write": round(write, 3)},
+        "seconds": {"read": round(read, 3),
+                    "compute": round(committing - started - read - write, 3),
+                    "write": round(write, 3), "commit": round(commit, 3)},
     }
