@@ -4,7 +4,7 @@ Synthetic, seeded inputs in the shape the risk step reads (91 sessions, a univer
 stocks + the 7 factor ETFs, options on some of them, 50 positions per portfolio,
 90 daily returns per portfolio, a few tags), loaded into the stand-in stage-1 tables of
 a fresh DuckDB file / PostgreSQL database. Each case runs :func:`run_risk_step` in a
-fresh child process, so its peak RSS (``ru_maxrss``) is the step's own (plus the
+fresh child process, so its peak RSS (``VmHWM``) is the step's own (plus the
 imports: ``rss_before_mb``):
 
 - ``unsharded``: one shard holding every portfolio (the all-at-once step);
@@ -139,7 +139,10 @@ def load_stand_ins(warehouse: Warehouse, inputs: dict) -> None:
 
 
 def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS: ``VmHWM`` (``ru_maxrss`` keeps the forking parent's)."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 
 def _cpu_s(who: int) -> float:
