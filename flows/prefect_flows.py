@@ -1,7 +1,9 @@
 """Prefect flows: the scheduled daily batch and the per-portfolio backfill.
 
 The flows only orchestrate the plan of :mod:`flows.plan`: each step runs as a Prefect task
-with the step's retry and timeout policy; a dbt failure raises and fails the flow, and
+with the step's retry and timeout policy (the risk step's shards as nested ``risk-shard``
+tasks on threads or a Dask cluster: :func:`flows.risk_fanout.prefect_shards`); a dbt
+failure raises and fails the flow, and
 the run's message says exactly what a failed run published
 (:func:`flows.plan.failure_message`).
 
