@@ -11,7 +11,8 @@ export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test lint bench bench-tools flows dbt-build clean browser venv migrate serve env-example
+.PHONY: demo test lint bench bench-tools flows dbt-build clean browser venv migrate serve env-example \
+	cluster cluster-stop cluster-status
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -c "import uv" 2>/dev/null || $(PYTHON) -m pip install --quiet uv
@@ -56,6 +57,15 @@ env-example: $(BIN)/.synced  ## regenerate .env.example from the settings
 
 migrate: $(BIN)/.synced  ## apply the pending schema revisions (Alembic) to SIGMASIGHT_DATABASE_URL
 	$(BIN)/python -m ingest.warehouse.migrate upgrade
+
+cluster: $(BIN)/.synced  ## Spark master + 2 workers and Dask scheduler + 2 workers on loopback, by PID
+	$(BIN)/python -m flows.cluster start
+
+cluster-status: $(BIN)/.synced
+	$(BIN)/python -m flows.cluster status
+
+cluster-stop: $(BIN)/.synced  ## SIGTERM every process `make cluster` started, wait, report
+	$(BIN)/python -m flows.cluster stop
 
 dbt-build: $(BIN)/.synced
 	$(BIN)/dbt build

@@ -1,7 +1,8 @@
 """Typed dependencies of the routes.
 
-- ``SettingsDep`` — :func:`ingest.config.get_settings` (tests override it through
-  ``app.dependency_overrides[get_settings]``, or pass ``settings`` to ``create_app``).
+- ``SettingsDep`` — the settings given to ``create_app`` (``app.state.settings``; tests
+  pass theirs), else :func:`ingest.config.get_settings`. Not a dependency override:
+  with any override FastAPI re-analyses every dependency's signature on every request.
 - ``WarehouseDep`` — the process-wide :class:`~ingest.warehouse.Warehouse` of those
   settings.
 - ``CurrentUser`` — the :class:`User` of the bearer token (401 otherwise).
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.requests import HTTPConnection
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.cache import STATE_KEY
@@ -29,10 +31,22 @@ from ingest.warehouse import ID_MAX, Warehouse, get_warehouse
 __all__ = ["AdminUser", "CurrentUser", "PortfolioId", "SettingsDep", "User", "WarehouseDep",
            "get_settings"]
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def warehouse_dependency(settings: SettingsDep) -> Warehouse:
+async def app_settings(connection: HTTPConnection) -> Settings:
+    """The app's settings (``app.state.settings``), else :func:`get_settings`.
+
+    ``async`` (it never blocks): FastAPI runs a plain ``def`` dependency on the thread
+    pool, a hand-off per request that costs CPU and, on a busy machine, a wait."""
+    settings = getattr(connection.app.state, "settings", None)
+    return settings if settings is not None else get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+
+async def warehouse_dependency(settings: SettingsDep) -> Warehouse:
+    """The process-wide warehouse (a dict look-up: ``async`` like :func:`app_settings`)."""
     return get_warehouse(settings)
 
 

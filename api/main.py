@@ -83,8 +83,8 @@ position, tag or run id answers 404.
 
 
 def _settings_of(app: FastAPI) -> Settings:
-    override = app.dependency_overrides.get(get_settings)
-    return override() if override else get_settings()
+    given = app.state.settings
+    return given if given is not None else get_settings()
 
 
 @asynccontextmanager
@@ -120,8 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # never a 307 onto the collection's path and a 405 there
         redirect_slashes=False,
     )
-    if settings is not None:
-        app.dependency_overrides[get_settings] = lambda: settings
+    app.state.settings = settings  # None: get_settings() (api/deps.py: SettingsDep)
     app.state.login_limiter = LoginRateLimiter()
     install_error_handlers(app)
     app.add_middleware(

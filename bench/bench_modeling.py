@@ -8,10 +8,13 @@ added through ``POST …/trades``, then ``--requests`` times the trade is resize
 loopback port — every timed request computes a new pro-forma book. Reported per size:
 the first request after the trade (``cold``: the frozen state is read and the current
 book's risk computed) and the warm ones (the frozen state remembered); ``server`` is the
-app's own time per request (an ASGI timer around the app), ``client`` the round trip,
+app's own time per request (an ASGI timer around the app), ``server_cpu`` the CPU time
+this process spent while the app handled the request (``time.process_time`` around the
+app: every thread — event loop, the worker running the route, the idle client — so what
+the request costs when the machine is not shared), ``client`` the round trip,
 ``compute_cpu`` the CPU time of the computation alone (``session_risk`` in this process,
-``time.thread_time``: what the request costs when the machine is not shared). The load
-average is printed beside, since the machine's other work inflates wall times.
+``time.thread_time``). The load average is printed beside, since the machine's other
+work inflates wall times.
 Target: server p99 ≤ 20 ms for 500 positions.
 
 Run: ``.venv/bin/python bench/bench_modeling.py [--kind duckdb|postgres] [--requests 300]``
@@ -120,14 +123,16 @@ class Timed:
     def __init__(self, app):
         self.app = app
         self.seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
 
     async def __call__(self, scope, receive, send):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             await self.app(scope, receive, send)
         finally:
             if scope["type"] == "http":
                 self.seconds.append(time.perf_counter() - started)
+                self.cpu_seconds.append(time.process_time() - cpu)
 
 
 def serve(app) -> tuple[uvicorn.Server, threading.Thread, int]:
@@ -169,16 +174,18 @@ def measure(base: str, timed: Timed, token: str, warehouse, settings, user_id: i
         assert cold.status_code == 200, cold.text
         cold_server = timed.seconds[-1]
         report = cold.json()["data"]
-        client_seconds, server_seconds = [], []
+        client_seconds, server_seconds, server_cpu = [], [], []
         for number in range(requests):
             # a new pro-forma book every time: the trade's size changes before each read
             changed = client.put(trade_url, json={"quantity": 100 + number})
             assert changed.status_code == 200, changed.text
             timed.seconds.clear()
+            timed.cpu_seconds.clear()
             started = time.perf_counter()
             response = client.get(f"{url}/risk")
             client_seconds.append(time.perf_counter() - started)
             server_seconds.append(timed.seconds[-1])
+            server_cpu.append(timed.cpu_seconds[-1])
             assert response.status_code == 200
     cpu = []
     for number in range(min(requests, 100)):  # CPU time of the computation, in this thread
@@ -193,6 +200,7 @@ def measure(base: str, timed: Timed, token: str, warehouse, settings, user_id: i
             "cold_ms": {"server": round(cold_server * 1000, 2),
                         "client": round(cold_client * 1000, 2)},
             "warm": {"requests": requests, "server": percentiles(server_seconds),
+                     "server_cpu": percentiles(server_cpu),
                      "client": percentiles(client_seconds)}}
 
 

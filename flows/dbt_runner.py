@@ -38,8 +38,20 @@ class DbtError(RuntimeError):
         self.failed_tests = list(failed_tests)
 
 
+def dbt_target(settings: Settings) -> str:
+    """The profile target dbt builds in: ``settings.dbt_target``, else the warehouse's kind."""
+    return settings.dbt_target or settings.warehouse_kind
+
+
 def dbt_env(settings: Settings) -> dict[str, str]:
     """The environment variables ``profiles.yml`` reads, for ``settings``' warehouse."""
+    if dbt_target(settings) == "spark":
+        return {
+            "SIGMASIGHT_DBT_TARGET": "spark",
+            "SIGMASIGHT_SPARK_MASTER": settings.spark_master,
+            "SIGMASIGHT_SPARK_DRIVER_HOST": settings.spark_driver_host,
+            "SIGMASIGHT_SPARK_DIR": str(settings.spark_root),
+        }
     if settings.warehouse_kind == "duckdb":
         return {
             "SIGMASIGHT_DBT_TARGET": "duckdb",
@@ -72,26 +84,42 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 def run_dbt(args: Sequence[str], settings: Settings) -> dbtRunnerResult:
     """Invoke ``dbt <args>`` for ``settings``' warehouse; raise :class:`DbtError` on failure."""
-    target_dir = settings.data_dir / "dbt" / settings.warehouse_kind
-    common = [
-        "--project-dir", str(REPO_ROOT),
-        "--profiles-dir", str(REPO_ROOT),
-        "--target-path", str(target_dir / "target"),
-        "--log-path", str(target_dir / "logs"),
-        "--quiet",
-    ]
+    common = _common_args(settings)
     environment = dbt_env(settings)
     with _DBT_LOCK, _environment(environment):
         try:
             manifest = None if "--vars" in args else _parsed_manifest(common, environment)
             result = dbtRunner(manifest=manifest).invoke([*args, *common])
         finally:
-            if settings.warehouse_kind == "duckdb":
+            if dbt_target(settings) == "duckdb":
                 _release_duckdb_file()
     if not result.success:
         raise DbtError(f"dbt {' '.join(args)} failed: {_failures(result)}", _built(result),
                        _failed_tests(result))
     return result
+
+
+def parsed_manifest(settings: Settings) -> Manifest:
+    """The project as parsed for ``settings``' target (cached per process, see
+    :func:`_parsed_manifest`); raises :class:`DbtError` when it does not parse."""
+    common = _common_args(settings)
+    environment = dbt_env(settings)
+    with _DBT_LOCK, _environment(environment):
+        manifest = _parsed_manifest(common, environment)
+    if manifest is None:
+        raise DbtError("dbt parse failed: see the dbt log")
+    return manifest
+
+
+def _common_args(settings: Settings) -> list[str]:
+    target_dir = settings.data_dir / "dbt" / dbt_target(settings)
+    return [
+        "--project-dir", str(REPO_ROOT),
+        "--profiles-dir", str(REPO_ROOT),
+        "--target-path", str(target_dir / "target"),
+        "--log-path", str(target_dir / "logs"),
+        "--quiet",
+    ]
 
 
 def _project_fingerprint() -> tuple[float, int]:

@@ -16,7 +16,8 @@ import logging
 from typing import Any
 
 from flows import steps
-from flows.dbt_runner import DbtError, run_dbt
+from flows.dbt_runner import DbtError
+from flows.dbt_stage import run_dbt_stage
 from ingest.quarantine import hold_out
 from ingest.warehouse import Warehouse, WarehouseError
 
@@ -46,7 +47,7 @@ def stage2_with_fallback(settings: Any, warehouse: Warehouse, as_of: Any,
                          batch_run_id: str | None) -> dict[str, Any] | None:
     """dbt stage 2; on a failure tied to some portfolios, hold them out and rebuild."""
     try:
-        steps.dbt_stage2_step(settings)
+        steps.dbt_stage2_step(settings, warehouse)
         return None
     except DbtError as error:
         culprits = failing_portfolios(warehouse, error.failed_tests)
@@ -60,7 +61,7 @@ def stage2_with_fallback(settings: Any, warehouse: Warehouse, as_of: Any,
         log.warning("stage 2 failed for portfolios %s; rebuilding without them: %s",
                     sorted(reasons), error)
     hold_out(warehouse, reasons, batch_run_id)
-    run_dbt(["build", "--select", "tag:stage1"], settings)
+    run_dbt_stage(["build", "--select", "tag:stage1"], settings, warehouse)
     steps.risk_step(warehouse, settings, as_of)
-    steps.dbt_stage2_step(settings)
+    steps.dbt_stage2_step(settings, warehouse)
     return {"quarantined": reasons}

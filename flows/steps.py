@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flows.book_risk_step import run_book_risk_step
-from flows.dbt_runner import run_dbt
+from flows.dbt_stage import run_dbt_stage
 from flows.risk_fanout import ShardRunner
 from flows.risk_step import run_risk_step
 from ingest.config import Settings
@@ -58,14 +58,16 @@ def load_prices_step(warehouse: Warehouse, settings: Settings,
 def dbt_stage1_step(settings: Settings, warehouse: Warehouse | None = None,
                     batch_run_id: str | None = None) -> dict[str, Any]:
     """Hold out the books that break a bound (:func:`ingest.quarantine.check_books`), then
-    build and test staging + intermediate models (``tag:stage1``) without them.
+    build and test staging + intermediate models (``tag:stage1``) without them (on the
+    spark target: export, build on Spark, publish; :mod:`flows.dbt_stage`).
 
     Returns ``{"quarantined": {portfolio_id: reason}}``.
     """
-    held_out = check_books(warehouse or get_warehouse(settings), batch_run_id)
+    warehouse = warehouse or get_warehouse(settings)
+    held_out = check_books(warehouse, batch_run_id)
     if held_out:
         log.warning("portfolios held out of the batch: %s", held_out)
-    run_dbt(["build", "--select", "tag:stage1"], settings)
+    run_dbt_stage(["build", "--select", "tag:stage1"], settings, warehouse)
     return {"quarantined": held_out}
 
 
@@ -85,11 +87,12 @@ def risk_step(warehouse: Warehouse, settings: Settings, as_of: dt.date | None = 
     return report
 
 
-def dbt_stage2_step(settings: Settings) -> None:
+def dbt_stage2_step(settings: Settings, warehouse: Warehouse | None = None) -> None:
     """Build and test the marts (``tag:stage2``): the snapshot step.
 
     This includes ``fct_portfolio_snapshot_history`` (incremental), whose post-hook
     deletes history rows dated more than 365 days before the as-of date: the
     retention runs with every snapshot build (and with an analyst's ``dbt build``).
     """
-    run_dbt(["build", "--select", "tag:stage2"], settings)
+    run_dbt_stage(["build", "--select", "tag:stage2"], settings,
+                  warehouse or get_warehouse(settings))

@@ -91,12 +91,23 @@ class Settings(BaseSettings):
     risk_shards_in_flight: int = Field(
         2, ge=1, description="shards computing at once (threads of the in-process task "
                              "runner; shards submitted ahead to a Dask cluster)")
-    dask_address: str = Field(
-        "", description="Dask scheduler address (tcp://host:8786): the Prefect flows run "
-                        "the risk step's shards on that cluster (prefect-dask); empty = "
-                        "in-process threads")
     csv_max_problems: int = Field(200, ge=1, le=10_000, description="problems a refused "
                                   "upload lists (its 422 body counts them all)")
+    dbt_target: Literal["duckdb", "postgres", "spark"] | None = Field(
+        None, description="where dbt builds: unset = in the warehouse itself; spark = on a "
+                          "Spark cluster over parquet copies of the sources, the results "
+                          "published back to the warehouse (ingest/warehouse/parquet_bridge.py)")
+    spark_master: str = Field("local[2]", description="Spark master of the spark target: "
+                              "local[N] (in-process) or spark://host:7077 (`make cluster`)")
+    spark_driver_host: str = Field("127.0.0.1", description="address of this process (the "
+                                   "Spark driver) that the executors connect back to")
+    spark_dir: Path | None = Field(
+        None, description="exported sources, Spark tables and metastore of the spark target "
+                          "(unset: <data_dir>/spark); a path every Spark worker reads and writes")
+    dask_address: str | None = Field(
+        None, description="Dask scheduler of the risk step's fan-out (tcp://host:8786): the "
+                          "Prefect flows run its shards there (prefect-dask); unset = "
+                          "in-process threads")
 
     @field_validator("rate_limit")
     @classmethod
@@ -123,6 +134,11 @@ class Settings(BaseSettings):
         """The DuckDB file of a ``duckdb:///`` URL (relative to the repository root)."""
         path = Path(self.database_url.removeprefix("duckdb:///"))
         return path if path.is_absolute() else REPO_ROOT / path
+
+    @property
+    def spark_root(self) -> Path:
+        """Absolute directory of the spark target's files (``spark_dir`` or under data)."""
+        return (self.spark_dir or self.data_dir / "spark").resolve()
 
     @property
     def market_data_provider(self) -> Literal["polygon", "synthetic"]:

@@ -19,22 +19,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from python_models.columns import Columns, as_floats, as_objects
+
 POSITION_TYPE_COUNTS = {"LONG": "long_count", "SHORT": "short_count", "LC": "lc_count",
                         "LP": "lp_count", "SC": "sc_count", "SP": "sp_count"}
 DOLLAR_TOTALS = ("long_exposure", "short_exposure", "gross_exposure", "net_exposure",
                  "market_value")
+EXPOSURE_PARTS = (*DOLLAR_TOTALS, "position_count", "n_unpriced", *POSITION_TYPE_COUNTS.values())
 TOTAL_COLUMNS = ["portfolio_id", *DOLLAR_TOTALS,
                  *(f"{name}_of_equity" for name in DOLLAR_TOTALS), "equity",
                  "position_count", *POSITION_TYPE_COUNTS.values(), "n_unpriced"]
 
 
-def exposure_contributions(positions: pd.DataFrame) -> pd.DataFrame:
-    """Each position's part of every total (rows as ``positions``; sums give the totals).
+def exposure_contributions(positions: Columns) -> dict[str, np.ndarray]:
+    """Each position's part of every total (``EXPOSURE_PARTS`` → one value per row of
+    ``positions``; sums give the totals).
 
-    ``positions``: ``position_type, quantity, price, multiplier``.
+    ``positions``: ``position_type, quantity, price, multiplier`` (a frame or arrays).
     """
-    exposure = (positions["quantity"].to_numpy(float) * positions["price"].to_numpy(float)
-                * positions["multiplier"].to_numpy(float))
+    exposure = (as_floats(positions["quantity"]) * as_floats(positions["price"])
+                * as_floats(positions["multiplier"]))
     priced = np.isfinite(exposure)
     value = np.where(priced, exposure, 0.0)
     parts = {
@@ -46,20 +50,21 @@ def exposure_contributions(positions: pd.DataFrame) -> pd.DataFrame:
         "position_count": priced.astype(float),
         "n_unpriced": (~priced).astype(float),
     }
-    position_type = positions["position_type"].to_numpy()
+    position_type = as_objects(positions["position_type"])
     for name, column in POSITION_TYPE_COUNTS.items():
         parts[column] = (priced & (position_type == name)).astype(float)
-    return pd.DataFrame(parts)
+    return parts
+
+
+def fractions_of_equity(totals: Columns, equity: np.ndarray) -> dict[str, np.ndarray]:
+    """``<name>_of_equity`` = dollars / equity per book (NULL unless equity > 0)."""
+    positive = np.where(equity > 0, equity, np.nan)
+    return {f"{name}_of_equity": as_floats(totals[name]) / positive for name in DOLLAR_TOTALS}
 
 
 def with_fractions(totals: pd.DataFrame, equity: np.ndarray) -> pd.DataFrame:
-    """``totals`` plus ``<name>_of_equity`` = dollars / equity (NULL unless equity > 0)."""
-    positive = np.where(equity > 0, equity, np.nan)
-    out = totals.copy()
-    for name in DOLLAR_TOTALS:
-        out[f"{name}_of_equity"] = out[name].to_numpy(float) / positive
-    out["equity"] = equity
-    return out
+    """``totals`` plus :func:`fractions_of_equity` and ``equity``."""
+    return totals.assign(**fractions_of_equity(totals, equity), equity=equity)
 
 
 def exposure_totals(positions: pd.DataFrame, equity: pd.Series) -> pd.DataFrame:
@@ -70,7 +75,7 @@ def exposure_totals(positions: pd.DataFrame, equity: pd.Series) -> pd.DataFrame:
     positions : ``portfolio_id, position_type, quantity, price, multiplier``.
     equity : equity in dollars per portfolio_id (the books to report, in order).
     """
-    parts = exposure_contributions(positions)
+    parts = pd.DataFrame(exposure_contributions(positions))
     parts["portfolio_id"] = positions["portfolio_id"].to_numpy()
     totals = parts.groupby("portfolio_id", sort=False).sum().reindex(equity.index,
                                                                      fill_value=0)

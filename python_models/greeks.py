@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
 from python_models.black_scholes import norm_pdf
+from python_models.columns import Columns, as_floats, as_objects
 from python_models.conventions import (
     CALENDAR_DAYS_PER_YEAR,
     FALLBACK_GREEKS,
@@ -92,6 +93,42 @@ def bs_greeks(spot: ArrayLike, strike: ArrayLike, t_years: ArrayLike, rate: Arra
     return {name: np.where(ok, value, np.nan) for name, value in out.items()}
 
 
+def greek_arrays(columns: Columns) -> dict[str, np.ndarray]:
+    """Per-contract and position Greeks for every position at once, as arrays.
+
+    ``columns`` maps each input of :func:`position_greeks` to one value per position
+    (a DataFrame or a dict of arrays); the result maps each output column to an array in
+    the same row order. This is the computation; :func:`position_greeks` frames it.
+    """
+    q = as_floats(columns["quantity"])
+    m = as_floats(columns["multiplier"])
+    spot = as_floats(columns["spot"])
+    is_option = as_objects(columns["asset_type"]) == "OPTION"
+    t_years = as_floats(columns["days_to_expiry"]) / CALENDAR_DAYS_PER_YEAR
+    bs = bs_greeks(spot, as_floats(columns["strike"]), t_years, as_floats(columns["rate"]),
+                   as_floats(columns["volatility"]),
+                   as_objects(columns["option_type"]) == "C")
+    computed = is_option & np.isfinite(bs["delta"])
+    fallback = is_option & ~computed
+    out = {"t_years": np.where(is_option, t_years, np.nan),
+           "greeks_source": np.select([computed, fallback], [SOURCE_BS, SOURCE_FALLBACK],
+                                      SOURCE_STOCK),
+           "theoretical_price": np.where(computed, bs["price"], np.nan)}
+    fallback_rows = np.flatnonzero(fallback)
+    fallback_types = as_objects(columns["position_type"])[fallback_rows]
+    for greek in GREEKS:
+        table = np.full(len(q), np.nan)  # the design's table, on fallback rows only
+        table[fallback_rows] = [FALLBACK_GREEKS.get(ptype, {}).get(greek, np.nan)
+                                for ptype in fallback_types]
+        contract = np.where(computed, bs[greek], table)
+        out[f"contract_{greek}"] = contract
+        stock_value = q if greek == "delta" else np.zeros_like(q)
+        out[greek] = np.where(computed, contract * q * m,
+                              np.where(fallback, table * np.abs(q) * m, stock_value))
+    out["dollar_delta"] = out["delta"] * spot
+    return out
+
+
 def position_greeks(frame: pd.DataFrame) -> pd.DataFrame:
     """Per-contract and position Greeks for every position at once.
 
@@ -105,31 +142,6 @@ def position_greeks(frame: pd.DataFrame) -> pd.DataFrame:
     ``contract_<greek>`` and ``theoretical_price`` (BS only), the position Greeks
     ``<greek>`` = per-contract · q · m (stocks: delta = q, others 0; fallback: the
     design's table · |q| · m, rho NULL), and ``dollar_delta`` = delta · S (= the
-    delta-adjusted exposure; NULL without S).
+    delta-adjusted exposure; NULL without S). (:func:`greek_arrays` as a frame.)
     """
-    q = frame["quantity"].to_numpy(float)
-    m = frame["multiplier"].to_numpy(float)
-    spot = frame["spot"].to_numpy(float)
-    is_option = (frame["asset_type"] == "OPTION").to_numpy()
-    t_years = frame["days_to_expiry"].to_numpy(float) / CALENDAR_DAYS_PER_YEAR
-    bs = bs_greeks(spot, frame["strike"].to_numpy(float), t_years,
-                   frame["rate"].to_numpy(float), frame["volatility"].to_numpy(float),
-                   (frame["option_type"] == "C").to_numpy())
-    computed = is_option & np.isfinite(bs["delta"])
-    fallback = is_option & ~computed
-    out = pd.DataFrame(index=frame.index)
-    out["t_years"] = np.where(is_option, t_years, np.nan)
-    out["greeks_source"] = np.select([computed, fallback], [SOURCE_BS, SOURCE_FALLBACK],
-                                     SOURCE_STOCK)
-    out["theoretical_price"] = np.where(computed, bs["price"], np.nan)
-    position_type = frame["position_type"]
-    for greek in GREEKS:
-        lookup = {ptype: values.get(greek, np.nan) for ptype, values in FALLBACK_GREEKS.items()}
-        table = position_type.map(lookup).to_numpy(dtype=float, na_value=np.nan)
-        contract = np.where(computed, bs[greek], np.where(fallback, table, np.nan))
-        out[f"contract_{greek}"] = contract
-        stock_value = q if greek == "delta" else np.zeros_like(q)
-        out[greek] = np.where(computed, contract * q * m,
-                              np.where(fallback, table * np.abs(q) * m, stock_value))
-    out["dollar_delta"] = out["delta"].to_numpy() * spot
-    return out
+    return pd.DataFrame(greek_arrays(frame), index=frame.index)

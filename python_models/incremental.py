@@ -4,7 +4,8 @@ full risk run.
 
 Every figure but VaR is a sum over positions of a per-position contribution:
 exposure parts and counts (:func:`python_models.book_exposures.exposure_contributions`),
-position Greeks (:func:`python_models.greeks.position_greeks`) and dollar factor
+position Greeks (:func:`python_models.greeks.greek_arrays`, the computation of
+:func:`~python_models.greeks.position_greeks`) and dollar factor
 exposures dae · β_f (β of the underlying, short interest for the 8th factor, as
 :func:`python_models.exposures.position_factor_exposures`). So
 
@@ -22,16 +23,19 @@ tests check the increments against a full :func:`~python_models.proforma.compare
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from python_models.book_exposures import exposure_contributions
+from python_models.book_exposures import EXPOSURE_PARTS, exposure_contributions
+from python_models.columns import Columns, Keyed, as_floats, as_objects, as_values
 from python_models.conventions import FACTORS, SHORT_INTEREST_FACTOR, SOURCE_FALLBACK, UNTAGGED
-from python_models.greeks import position_greeks
+from python_models.greeks import greek_arrays
 from python_models.market import SessionMarket
-from python_models.proforma import book_risk, position_types
+from python_models.proforma import POSITION_COLUMNS, book_risk, position_types
 from python_models.var import parametric_var
 
 FACTOR_COLUMNS = [*FACTORS, SHORT_INTEREST_FACTOR]
@@ -43,8 +47,8 @@ INPUT_COLUMNS = ["spot", "spot_date", "volatility", "volatility_n_obs", "rate"]
 class Contributions:
     """Per-position contributions of some positions (row order = ``positions``)."""
 
-    positions: pd.DataFrame       # POSITION_COLUMNS + inputs and Greeks (greeks_table)
-    exposure: pd.DataFrame        # exposure_contributions columns
+    positions: dict[str, np.ndarray]  # POSITION_COLUMNS + inputs and Greeks, per column
+    exposure: np.ndarray          # n × EXPOSURE_PARTS (exposure_contributions)
     greeks: np.ndarray            # n × GREEK_COLUMNS, NaN where NULL
     fallback: np.ndarray          # n, 1 where greeks_source = fallback
     dae: np.ndarray               # n, delta-adjusted exposure (NaN where NULL)
@@ -57,10 +61,13 @@ class IncrementalBook:
     """What the increments start from: the market and the current book's contributions."""
 
     market: SessionMarket
-    security_inputs: pd.DataFrame   # per symbol: spot, σ, rate (with_option_inputs)
-    betas: pd.DataFrame             # underlying × FACTOR_COLUMNS (short interest last)
+    security_inputs: Keyed          # per underlying: INPUT_COLUMNS (with_option_inputs)
+    betas: Keyed                    # per underlying: FACTOR_COLUMNS (short interest last)
+    var_column: dict[str, int]      # underlying → column of the VaR covariance
     current: Contributions
     current_risk: dict[str, pd.DataFrame]   # book_risk of the current book
+    current_totals: dict[str, float]        # Σ of the current book's contributions
+    row_of: dict[int, int]          # position_id → row of the current book
     x: np.ndarray                   # current VaR exposures per covariance column
     tag_matrix: np.ndarray          # tags × current positions (1 = carries the tag)
     tag_names: list[str]
@@ -73,6 +80,12 @@ class IncrementalBook:
             raise ValueError("an IncrementalBook is made by prepare()")
         return self.baseline
 
+    def changed_mask(self, position_ids: Iterable[int]) -> np.ndarray:
+        """Mask over the current positions: True for those of ``position_ids``."""
+        mask = np.zeros(len(self.current.dae), bool)
+        mask[[self.row_of[p] for p in position_ids if p in self.row_of]] = True
+        return mask
+
 
 def _factor_matrix(market: SessionMarket) -> pd.DataFrame:
     wide = market.betas.pivot_table(index="symbol", columns="factor", values="beta",
@@ -83,19 +96,22 @@ def _factor_matrix(market: SessionMarket) -> pd.DataFrame:
     return wide
 
 
-def contributions(positions: pd.DataFrame, greeks: pd.DataFrame, betas: pd.DataFrame,
-                  var_symbols: list[str]) -> Contributions:
-    """Contributions of ``positions`` whose Greeks (``greeks_table`` rows) are given."""
-    dae = greeks["dollar_delta"].to_numpy(float)
-    beta = betas.reindex(positions["underlying_symbol"]).to_numpy(float)
-    var_column = {symbol: i for i, symbol in enumerate(var_symbols)}
+def contributions(positions: Columns, greeks: Columns, betas: Keyed,
+                  var_column: dict[str, int]) -> Contributions:
+    """Contributions of ``positions`` whose Greeks (``greeks_table`` / ``greek_arrays``
+    columns, with the positions' own) are given."""
+    dae = as_floats(greeks["dollar_delta"])
+    underlyings = as_objects(positions["underlying_symbol"])
+    beta = betas.take(underlyings, FACTOR_COLUMNS)
+    parts = exposure_contributions(positions)
     return Contributions(
-        positions=greeks.reset_index(drop=True),
-        exposure=exposure_contributions(positions),
-        greeks=greeks[GREEK_COLUMNS].to_numpy(float),
-        fallback=(greeks["greeks_source"] == SOURCE_FALLBACK).to_numpy(float),
-        dae=dae, factors=dae[:, None] * beta,
-        var_index=positions["underlying_symbol"].map(var_column).fillna(-1).to_numpy(int))
+        positions={str(name): as_values(greeks[name]) for name in greeks},
+        exposure=np.column_stack([parts[name] for name in EXPOSURE_PARTS]),
+        greeks=np.column_stack([as_floats(greeks[name]) for name in GREEK_COLUMNS]),
+        fallback=(as_objects(greeks["greeks_source"]) == SOURCE_FALLBACK).astype(float),
+        dae=dae, factors=dae[:, None] * np.column_stack(
+            [as_floats(beta[name]) for name in FACTOR_COLUMNS]),
+        var_index=np.array([var_column.get(u, -1) for u in underlyings], dtype=int))
 
 
 def prepare(current: pd.DataFrame, market: SessionMarket, books: pd.DataFrame,
@@ -106,43 +122,53 @@ def prepare(current: pd.DataFrame, market: SessionMarket, books: pd.DataFrame,
     (``with_option_inputs`` of one row per underlying).
     """
     risk = book_risk(current, market, books, tags)
-    betas = _factor_matrix(market)
+    betas = Keyed(_factor_matrix(market))
+    var_column = {symbol: i for i, symbol in enumerate(market.var_symbols)}
     greeks = risk["position_greeks"].set_index("position_id").loc[
         current["position_id"]].reset_index()
-    base = contributions(current, greeks, betas, market.var_symbols)
+    base = contributions(current, greeks, betas, var_column)
     x = np.zeros(len(market.var_symbols))
     held = (base.var_index >= 0) & np.isfinite(base.dae)
     np.add.at(x, base.var_index[held], base.dae[held])
     names = sorted(set(tags["tag_name"]))
     matrix = np.zeros((len(names), len(current)))
-    rows = current["position_id"].reset_index(drop=True)
-    position_row = pd.Series(rows.index, index=rows)
+    row_of = {int(p): row for row, p in enumerate(current["position_id"])}
     if len(tags):
         matrix[tags["tag_name"].map({n: i for i, n in enumerate(names)}).to_numpy(int),
-               tags["position_id"].map(position_row).to_numpy(int)] = 1.0
-    book = IncrementalBook(market, security_inputs.set_index("underlying_symbol"), betas,
-                           base, risk, x, matrix, names)
+               [row_of[int(p)] for p in tags["position_id"]]] = 1.0
+    book = IncrementalBook(
+        market, Keyed(security_inputs[["underlying_symbol", *INPUT_COLUMNS]],
+                      "underlying_symbol"),
+        betas, var_column, base, risk, _totals(base), row_of, x, matrix, names)
     return replace(book, baseline=pro_forma(book, np.zeros(len(current), bool),
                                             changed_contributions(book, current.iloc[:0])))
 
 
-def changed_contributions(book: IncrementalBook, rows: pd.DataFrame) -> Contributions:
-    """Contributions of positions after a change (``POSITION_COLUMNS``), Greeks computed
-    with :func:`position_greeks` on the frozen inputs of their underlying."""
-    inputs = book.security_inputs.reindex(rows["underlying_symbol"])
-    frame = rows.reset_index(drop=True).assign(**{
-        column: inputs[column].to_numpy() for column in INPUT_COLUMNS})
-    expiry = pd.to_datetime(frame["expiry_date"])
-    frame["days_to_expiry"] = (expiry - book.market.as_of).dt.days.astype(float)
+def days_to_expiry(expiry: Any, as_of: pd.Timestamp) -> np.ndarray:
+    """Calendar days from ``as_of`` to each expiry date (NaN without one)."""
+    dates = np.asarray(expiry)
+    if dates.dtype.kind != "M":
+        dates = pd.to_datetime(pd.Series(dates, dtype=object)).to_numpy()
+    days = dates.astype("datetime64[D]") - np.datetime64(as_of.date(), "D")
+    return np.where(np.isnat(days), np.nan, days.astype(float))
+
+
+def changed_contributions(book: IncrementalBook, rows: Columns) -> Contributions:
+    """Contributions of positions after a change (``POSITION_COLUMNS``, a frame or
+    arrays), Greeks computed with :func:`greek_arrays` on the frozen inputs of their
+    underlying."""
+    frame = {column: np.asarray(rows[column]) for column in POSITION_COLUMNS}
+    frame.update(book.security_inputs.take(frame["underlying_symbol"], INPUT_COLUMNS))
+    frame["days_to_expiry"] = days_to_expiry(frame["expiry_date"], book.market.as_of)
     frame["position_type"] = position_types(frame["asset_type"], frame["option_type"],
                                             frame["quantity"])
-    greeks = pd.concat([frame, position_greeks(frame)], axis=1)
-    return contributions(frame, greeks, book.betas, book.market.var_symbols)
+    return contributions(frame, {**frame, **greek_arrays(frame)}, book.betas,
+                         book.var_column)
 
 
 def _totals(part: Contributions, mask: np.ndarray | None = None) -> dict[str, float]:
     keep = np.ones(len(part.dae), bool) if mask is None else mask
-    sums = {str(name): float(value) for name, value in part.exposure[keep].sum().items()}
+    sums = dict(zip(EXPOSURE_PARTS, part.exposure[keep].sum(axis=0).tolist(), strict=True))
     sums.update(zip(GREEK_COLUMNS, np.nan_to_num(part.greeks[keep]).sum(axis=0), strict=True))
     sums["n_fallback"] = float(part.fallback[keep].sum())
     factors = part.factors[keep]
@@ -188,7 +214,7 @@ def pro_forma(book: IncrementalBook, before: np.ndarray, after: Contributions) -
     ``after``: contributions of the changed positions after the trades (resized and new;
     a resized position keeps its ``position_id`` and its tags).
     """
-    current = _totals(book.current)
+    current = book.current_totals
     old, new = _totals(book.current, before), _totals(after)
     totals = {name: current[name] - old[name] + new[name] for name in current}
     x = book.x.copy()
@@ -202,9 +228,8 @@ def pro_forma(book: IncrementalBook, before: np.ndarray, after: Contributions) -
     kept = _components(book.current, marginal)
     kept[before] = np.nan
     added = _components(after, marginal)
-    row_of = pd.Series(np.arange(len(book.current.dae)),
-                       index=book.current.positions["position_id"].to_numpy())
-    rows = after.positions["position_id"].map(row_of).fillna(-1).to_numpy(int)
+    rows = np.array([book.row_of.get(int(p), -1) for p in after.positions["position_id"]],
+                    dtype=int)
     owned = np.zeros((len(book.tag_names), len(added)))
     owned[:, rows >= 0] = book.tag_matrix[:, rows[rows >= 0]]
     tag_values = book.tag_matrix @ np.nan_to_num(kept) + owned @ np.nan_to_num(added)

@@ -18,6 +18,7 @@ frozen closes the same way (:mod:`python_models.proforma`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ class SessionMarket:
     covariance: np.ndarray        # usable VaR securities × the same
     var_symbols: list[str]        # the securities of ``covariance``, in order
 
-    @property
+    @cached_property
     def last_close(self) -> pd.Series:
         """Latest close per symbol in the window (carried forward), NaN without one."""
         return self.closes.ffill().iloc[-1] if len(self.closes) else pd.Series(dtype=float)

@@ -19,13 +19,16 @@ removed. A new position's mark is the symbol's last close, else its last trade's
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from python_models.book_exposures import exposure_totals
+from python_models.columns import Keyed, as_floats, as_objects
 from python_models.market import SessionMarket
 from python_models.risk_step import (
     exposure_inputs,
@@ -40,89 +43,134 @@ POSITION_COLUMNS = ["position_id", "portfolio_id", "symbol", "underlying_symbol"
                     "multiplier", "price"]
 TERM_COLUMNS = ["symbol", "underlying_symbol", "asset_type", "option_type", "strike",
                 "expiry_date", "multiplier"]
+Trades = Sequence[Mapping[str, Any]]  # trade records (see :func:`net_trades`)
 
 
-def position_types(asset_type: pd.Series, option_type: pd.Series,
-                   quantity: pd.Series) -> np.ndarray:
-    """LONG / SHORT for stocks and ETFs by sign; LC, LP, SC, SP for options (design §5)."""
-    long = quantity.to_numpy(float) > 0
-    option = (asset_type == "OPTION").to_numpy()
+def position_types(asset_type: Any, option_type: Any, quantity: Any) -> np.ndarray:
+    """LONG / SHORT for stocks and ETFs by sign; LC, LP, SC, SP for options (design §5).
+
+    Columns (Series or arrays) of one value per position.
+    """
+    long = as_floats(quantity) > 0
+    option = as_objects(asset_type) == "OPTION"
+    kind = as_objects(option_type)
     side = np.where(long, "L", "S")
-    return np.where(option, np.char.add(side, option_type.fillna("").to_numpy(str)),
+    return np.where(option, np.char.add(side, np.where(pd.isna(kind), "", kind).astype(str)),
                     np.where(long, "LONG", "SHORT"))
 
 
-def position_changes(book: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
-    """The positions the trades touch: ``position_id, symbol, current, target`` (exact
-    :class:`~decimal.Decimal` quantities; 0 for a new position / a removed one) and
-    ``price`` (the price of the last trade on it), in order of their first trade.
+class Change(NamedTuple):
+    """A position the trades touch (quantities exact; 0 = new / removed)."""
 
-    ``trades``: ``trade_id, position_id (NaN = by symbol), symbol, quantity`` (exact
-    decimal text) ``, price``; a trade without position_id on a held symbol must hold it
-    in exactly one position (the caller checks). New positions get ids −1, −2, ….
+    position_id: int
+    symbol: str
+    current: Decimal
+    target: Decimal
+    price: float          # the price of the last trade on it
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """A frozen book keyed for netting trades (built once per book: :meth:`of`)."""
+
+    row_of: dict[int, int]    # position_id → row of the book
+    held: dict[str, int]      # symbol held in exactly one position → its position_id
+    quantity: np.ndarray      # per row
+    price: np.ndarray         # per row, the mark (NaN without one)
+
+    @classmethod
+    def of(cls, book: pd.DataFrame) -> Holdings:
+        """``book``: ``position_id, symbol, quantity`` and, when known, ``price``."""
+        ids = book["position_id"].to_numpy(int).tolist()
+        alone = ~book["symbol"].duplicated(keep=False).to_numpy()
+        price = (as_floats(book["price"]) if "price" in book.columns
+                 else np.full(len(ids), np.nan))
+        return cls({pid: row for row, pid in enumerate(ids)},
+                   dict(zip(book["symbol"].to_numpy()[alone],
+                            np.asarray(ids, dtype=int)[alone].tolist(), strict=True)),
+                   as_floats(book["quantity"]), price)
+
+    def mark(self, position_id: int) -> float:
+        """The mark of a book position; NaN for a new one."""
+        row = self.row_of.get(position_id)
+        return np.nan if row is None else float(self.price[row])
+
+
+def net_trades(holdings: Holdings, trades: Trades) -> list[Change]:
+    """The positions the trades touch, in order of their first trade (rules in the
+    module doc).
+
+    ``trades``: records ``trade_id, position_id (None / NaN = by symbol), symbol,
+    quantity`` (exact decimal text) ``, price``; a trade without position_id on a held
+    symbol must hold it in exactly one position (the caller checks).
     """
-    trades = trades.sort_values("trade_id")
-    held = book.drop_duplicates("symbol", keep=False).set_index("symbol")["position_id"]
-    target = trades["position_id"].where(trades["position_id"].notna(),
-                                         trades["symbol"].map(held))
-    new_symbols = list(dict.fromkeys(trades.loc[target.isna(), "symbol"]))
-    new_ids = {symbol: -(number + 1) for number, symbol in enumerate(new_symbols)}
-    ids = target.fillna(trades["symbol"].map(new_ids)).astype(int).tolist()
+    new_ids: dict[str, int] = {}
     changes: dict[int, list[Any]] = {}
-    for position_id, symbol, quantity, price in zip(
-            ids, trades["symbol"], trades["quantity"], trades["price"], strict=True):
-        entry = changes.setdefault(position_id, [symbol, Decimal(0), price])
-        entry[1] += Decimal(quantity)
-        entry[2] = price
-    quantities = book.set_index("position_id")["quantity"]
-    rows = [(position_id, symbol, current, current + change, price)
-            for position_id, (symbol, change, price) in changes.items()
-            for current in [Decimal(repr(float(quantities[position_id])))
-                            if position_id > 0 else Decimal(0)]]
-    return pd.DataFrame(rows, columns=["position_id", "symbol", "current", "target", "price"])
+    for trade in sorted(trades, key=lambda t: t["trade_id"]):
+        symbol, target = trade["symbol"], trade["position_id"]
+        if target is None or pd.isna(target):
+            target = holdings.held.get(symbol)
+        if target is None:
+            target = new_ids.setdefault(symbol, -(len(new_ids) + 1))
+        entry = changes.setdefault(int(target), [symbol, Decimal(0), trade["price"]])
+        entry[1] += Decimal(trade["quantity"])
+        entry[2] = trade["price"]
+    out = []
+    for position_id, (symbol, change, price) in changes.items():
+        current = (Decimal(repr(float(holdings.quantity[holdings.row_of[position_id]])))
+                   if position_id > 0 else Decimal(0))
+        out.append(Change(position_id, symbol, current, current + change, price))
+    return out
 
 
-def changed_rows(book: pd.DataFrame, changes: pd.DataFrame, terms: pd.DataFrame,
-                 last_close: pd.Series, portfolio_id: int) -> pd.DataFrame:
-    """``POSITION_COLUMNS`` rows of the changed positions that remain (target ≠ 0): book
-    positions with their new quantity and mark, and new positions marked at the symbol's
-    last close (else their last trade's price)."""
-    remain = changes[changes["target"] != 0]
-    ids = remain["position_id"].to_numpy(int)
-    info = terms.set_index("symbol").reindex(remain["symbol"])
-    held_mark = book.set_index("position_id")["price"].reindex(ids).to_numpy(float)
-    new_mark = last_close.reindex(remain["symbol"]).to_numpy(float)
-    new_mark = np.where(np.isnan(new_mark), remain["price"].to_numpy(float), new_mark)
-    quantity = remain["target"].map(float)
-    rows = pd.DataFrame({
-        "position_id": ids, "portfolio_id": portfolio_id,
-        "symbol": remain["symbol"].to_numpy(),
-        **{column: info[column].to_numpy() for column in TERM_COLUMNS[1:]},
-        "quantity": quantity.to_numpy(float),
-        "price": np.where(ids > 0, held_mark, new_mark)})
+def position_changes(book: pd.DataFrame, trades: Trades) -> pd.DataFrame:
+    """:func:`net_trades` of ``book`` (``position_id, symbol, quantity``) as a frame:
+    ``position_id, symbol, current, target, price``."""
+    return pd.DataFrame(net_trades(Holdings.of(book), trades), columns=list(Change._fields))
+
+
+def changed_rows(holdings: Holdings, changes: Sequence[Change], terms: Keyed,
+                 last_close: Mapping[Any, float], portfolio_id: int) -> dict[str, np.ndarray]:
+    """``POSITION_COLUMNS`` (arrays) of the changed positions that remain (target ≠ 0):
+    book positions with their new quantity and mark, and new positions marked at the
+    symbol's last close (else their last trade's price).
+
+    ``terms``: ``TERM_COLUMNS`` keyed by symbol; ``last_close``: latest close per symbol.
+    """
+    remain = [change for change in changes if change.target != 0]
+    ids = np.array([change.position_id for change in remain], dtype=int)
+    symbols = as_objects([change.symbol for change in remain])
+    new_mark = np.array([last_close.get(change.symbol, np.nan) for change in remain], float)
+    new_mark = np.where(np.isnan(new_mark), [change.price for change in remain], new_mark)
+    rows = {"position_id": ids, "portfolio_id": np.full(len(ids), portfolio_id),
+            "symbol": symbols, **terms.take(symbols, TERM_COLUMNS[1:]),
+            "quantity": np.array([float(change.target) for change in remain], float),
+            "price": np.where(ids > 0, [holdings.mark(i) for i in ids.tolist()], new_mark)}
     rows["position_type"] = position_types(rows["asset_type"], rows["option_type"],
                                            rows["quantity"])
-    return rows[POSITION_COLUMNS]
+    return {column: rows[column] for column in POSITION_COLUMNS}
 
 
-def apply_trades(book: pd.DataFrame, trades: pd.DataFrame, terms: pd.DataFrame,
+def apply_trades(book: pd.DataFrame, trades: Trades, terms: pd.DataFrame,
                  last_close: pd.Series, portfolio_id: int) -> pd.DataFrame:
     """The pro-forma positions of ``book`` after ``trades`` (rules in the module doc).
 
     Parameters
     ----------
     book : ``POSITION_COLUMNS`` (the frozen positions, marks in ``price``).
-    trades : as :func:`position_changes` takes them.
+    trades : as :func:`net_trades` takes them.
     terms : ``TERM_COLUMNS`` of every traded symbol.
     last_close : latest close per symbol (the mark of new positions).
     portfolio_id : the id the pro-forma rows carry.
     """
     out = book.assign(portfolio_id=portfolio_id)[POSITION_COLUMNS]
-    if trades.empty:
+    if not len(trades):
         return out.reset_index(drop=True)
-    changes = position_changes(book, trades)
-    kept = out[~out["position_id"].isin(changes["position_id"])]
-    changed = changed_rows(book, changes, terms, last_close, portfolio_id)
+    holdings = Holdings.of(book)
+    changes = net_trades(holdings, trades)
+    kept = out[~out["position_id"].isin([change.position_id for change in changes])]
+    changed = pd.DataFrame(changed_rows(holdings, changes, Keyed(terms, "symbol"),
+                                        last_close.to_dict(), portfolio_id))
     return pd.concat([kept, changed], ignore_index=True)
 
 

@@ -22,7 +22,11 @@ from api.queries.modeling_sessions import public
 from api.queries.modeling_state import PRO_FORMA_BOOK, SessionState, load_live
 from ingest.config import Settings
 from ingest.warehouse import Warehouse
-from python_models.book_exposures import DOLLAR_TOTALS, POSITION_TYPE_COUNTS, with_fractions
+from python_models.book_exposures import (
+    DOLLAR_TOTALS,
+    POSITION_TYPE_COUNTS,
+    fractions_of_equity,
+)
 from python_models.incremental import (
     FACTOR_COLUMNS,
     GREEK_COLUMNS,
@@ -31,7 +35,7 @@ from python_models.incremental import (
     changed_contributions,
     pro_forma,
 )
-from python_models.proforma import POSITION_COLUMNS, changed_rows, position_changes
+from python_models.proforma import changed_rows, net_trades
 from python_models.risk_step import FACTOR_NAMES
 
 PositionsView = Literal["changed", "all", "none"]
@@ -41,14 +45,15 @@ POSITION_FIELDS = ("underlying_symbol", "spot", "strike", "expiry_date", "days_t
                    "volatility", "rate", "greeks_source", "theoretical_price",
                    "contract_delta", "contract_gamma", "contract_theta", "contract_vega",
                    "contract_rho", *GREEK_COLUMNS)
+RECORD_FIELDS = ("position_id", "symbol", "quantity", *POSITION_FIELDS)
 
 
 def number(value: Any) -> Any:
     """JSON-safe: NaN / NA / NaT → None, numpy scalars → Python, Timestamps → dates."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        return pd.Timestamp(value).date()
     return value.item() if hasattr(value, "item") else value
 
 
@@ -62,7 +67,9 @@ def compared(current: Any, pro_forma: Any) -> dict[str, Any]:
 def _figures(current: ProForma, pro: ProForma, row: dict[str, Any]) -> dict[str, Any]:
     equity = np.array([np.nan if row["equity"] is None else float(row["equity"])] * 2)
     sides = [current.totals, pro.totals]
-    exposures = with_fractions(pd.DataFrame(sides), equity)
+    exposures: dict[str, Any] = {name: np.array([side[name] for side in sides])
+                                 for name in current.totals}
+    exposures.update(fractions_of_equity(exposures, equity))
     value = row["portfolio_value"]
     positive = float(value) if value is not None and float(value) > 0 else np.nan
     factors = []
@@ -96,13 +103,9 @@ def _figures(current: ProForma, pro: ProForma, row: dict[str, Any]) -> dict[str,
 def _records(part: Contributions, rows: np.ndarray,
              components: np.ndarray) -> list[dict[str, Any]]:
     """The listed fields of ``rows`` of ``part``, with their row and component VaR."""
-    selected = part.positions.iloc[rows][["position_id", "symbol", "quantity",
-                                          *POSITION_FIELDS]]
-    records: list[dict[str, Any]] = [
-        {str(k): v for k, v in r.items()} for r in selected.to_dict("records")]
-    for record, row in zip(records, rows, strict=True):
-        record["row"], record["component_var"] = int(row), components[row]
-    return records
+    columns = [(name, part.positions[name]) for name in RECORD_FIELDS]
+    return [{**{name: values[row] for name, values in columns}, "row": int(row),
+             "component_var": components[row]} for row in rows.tolist()]
 
 
 def _listed(record: dict[str, Any], status: str, book: str, quantity: dict,
@@ -144,27 +147,24 @@ def _positions(state: SessionState, before: np.ndarray, after: Contributions, pr
 
 
 def _inputs(row: dict[str, Any], state: SessionState) -> dict[str, Any]:
-    on_demand = state.terms[state.terms["origin"] != "batch"]
     return {"as_of": row["as_of_date"], "risk_free_rate": float(row["risk_free_rate"]),
             "window_sessions": len(state.market.closes),
-            "frozen_from_batch": int((state.terms["origin"] == "batch").sum()),
+            "frozen_from_batch": len(state.terms) - len(state.on_demand),
             "computed_on_demand": [
-                {"symbol": r.symbol, "origin": r.origin, "added_at": r.added_at,
-                 "computed": ["close", "returns", "volatility", "betas", "covariance"]}
-                for r in on_demand.itertuples()]}
+                {**added, "computed": ["close", "returns", "volatility", "betas", "covariance"]}
+                for added in state.on_demand]}
 
 
 def session_risk(warehouse: Warehouse, settings: Settings, user_id: int, session_id: str,
                  view: PositionsView = "changed") -> dict[str, Any]:
     """Every figure of the current and the pro-forma book, and the change."""
     row, state, trades = load_live(warehouse, settings, user_id, session_id)
-    book, incremental = state.book[POSITION_COLUMNS], state.incremental
-    changes = position_changes(book, trades) if len(trades) else pd.DataFrame(
-        columns=["position_id", "symbol", "current", "target", "price"])
-    changes = changes[changes["target"] != changes["current"]]
-    before = book["position_id"].isin(changes["position_id"]).to_numpy()
+    incremental = state.incremental
+    changes = [change for change in net_trades(state.holdings, trades)
+               if change.target != change.current]
+    before = incremental.changed_mask(change.position_id for change in changes)
     after = changed_contributions(incremental, changed_rows(
-        book, changes, state.terms, state.market.last_close, PRO_FORMA_BOOK))
+        state.holdings, changes, state.term_lookup, state.last_close, PRO_FORMA_BOOK))
     pro = pro_forma(incremental, before, after)
     return {
         "session": public(row, settings, n_trades=len(trades)),

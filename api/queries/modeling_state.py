@@ -22,10 +22,11 @@ import pandas as pd
 from api.queries.modeling_sessions import SessionNotFound, read_session
 from ingest.config import Settings
 from ingest.warehouse import Connection, Warehouse
+from python_models.columns import Keyed
 from python_models.conventions import OPTION_MULTIPLIER
 from python_models.incremental import IncrementalBook, prepare
 from python_models.market import SessionMarket, session_market
-from python_models.proforma import POSITION_COLUMNS, TERM_COLUMNS, position_types
+from python_models.proforma import POSITION_COLUMNS, TERM_COLUMNS, Holdings, position_types
 from python_models.risk_step import with_option_inputs
 
 BASE_BOOK, PRO_FORMA_BOOK = 0, 1
@@ -41,6 +42,10 @@ class SessionState:
     tags: pd.DataFrame        # position_id, tag_id, tag_name
     market: SessionMarket
     incremental: IncrementalBook  # the current book's risk and contributions
+    holdings: Holdings        # the book keyed for netting trades
+    term_lookup: Keyed        # terms by symbol
+    last_close: dict[Any, float]  # the window's latest close per symbol
+    on_demand: tuple[dict[str, Any], ...]  # securities added after the freeze
 
 
 def with_terms(frame: pd.DataFrame) -> pd.DataFrame:
@@ -81,8 +86,12 @@ def _read(conn: Connection, row: dict[str, Any]) -> SessionState:
                           "portfolio_value": [row["portfolio_value"]]}).astype(
         {"equity": float, "portfolio_value": float})
     current = book[POSITION_COLUMNS]
+    added = terms[terms["origin"] != "batch"]
     return SessionState(book, terms, tags, market,
-                        prepare(current, market, books, tags, inputs))
+                        prepare(current, market, books, tags, inputs), Holdings.of(current),
+                        Keyed(terms[TERM_COLUMNS], "symbol"), market.last_close.to_dict(),
+                        tuple({"symbol": r.symbol, "origin": r.origin, "added_at": r.added_at}
+                              for r in added.itertuples()))
 
 
 class _Remembered:
@@ -126,9 +135,10 @@ def session_state(conn: Connection, row: dict[str, Any]) -> SessionState:
     return state
 
 
-def load_live(warehouse: Warehouse, settings: Settings, user_id: int,
-              session_id: str) -> tuple[dict[str, Any], SessionState, pd.DataFrame]:
-    """The user's live session row, its frozen state and its trades, in one transaction.
+def load_live(warehouse: Warehouse, settings: Settings, user_id: int, session_id: str
+              ) -> tuple[dict[str, Any], SessionState, list[dict[str, Any]]]:
+    """The user's live session row, its frozen state and its trades (:func:`trade_records`),
+    in one transaction.
 
     Raises
     ------
@@ -139,13 +149,21 @@ def load_live(warehouse: Warehouse, settings: Settings, user_id: int,
         row = read_session(conn, settings, user_id, session_id)
         if row is None:
             raise SessionNotFound(session_id)
-        return row, session_state(conn, row), read_trades(conn, session_id)
+        return row, session_state(conn, row), trade_records(conn, session_id)
+
+
+TRADES_SQL = ("select id as trade_id, position_id, symbol, quantity, price, price_source, "
+              "created_at, updated_at from app.modeling_trades where session_id = :s "
+              "order by id")
 
 
 def read_trades(conn: Connection, session_id: str) -> pd.DataFrame:
     """The session's trades in order: ``trade_id, position_id, symbol, quantity, price,
     price_source, created_at, updated_at`` (``quantity`` exact decimal text)."""
-    return conn.fetch_df(
-        "select id as trade_id, position_id, symbol, quantity, price, price_source, "
-        "created_at, updated_at from app.modeling_trades where session_id = :s order by id",
-        {"s": session_id})
+    return conn.fetch_df(TRADES_SQL, {"s": session_id})
+
+
+def trade_records(conn: Connection, session_id: str) -> list[dict[str, Any]]:
+    """:func:`read_trades` as records (``position_id`` None = by symbol): a request reads
+    a few trades, cheaper as tuples than as a frame."""
+    return conn.fetch_dicts(TRADES_SQL, {"s": session_id})

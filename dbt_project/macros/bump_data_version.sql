@@ -1,7 +1,9 @@
 {#- on-run-end: tell the API's response cache (ingest/warehouse/data_version.py, scope 0 = marts)
     that the marts changed. On PostgreSQL the same transaction also notifies the API
     processes' listeners (channel sigmasight_data_version, payload '0'; delivered at
-    commit); DuckDB has no NOTIFY (its only writer process forgets on its own). -#}
+    commit); DuckDB has no NOTIFY (its only writer process forgets on its own). On Spark
+    the app tables are read-only parquet copies: the publish step
+    (ingest/warehouse/parquet_bridge.py) bumps the serving warehouse instead. -#}
 {% macro bump_data_version() %}
     {{ return(adapter.dispatch('bump_data_version')()) }}
 {% endmacro %}
@@ -16,4 +18,7 @@
 {% macro postgres__bump_data_version() %}
     {{ default__bump_data_version() }};
     select pg_notify('sigmasight_data_version', '0')
+{% endmacro %}
+
+{% macro spark__bump_data_version() %}
 {% endmacro %}

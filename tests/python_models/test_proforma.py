@@ -10,15 +10,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from python_models.columns import Keyed
 from python_models.conventions import FACTORS, SHORT_INTEREST_FACTOR
 from python_models.incremental import changed_contributions, prepare, pro_forma
 from python_models.market import session_market
 from python_models.proforma import (
     POSITION_COLUMNS,
     TERM_COLUMNS,
+    Holdings,
     apply_trades,
     changed_rows,
     compare_books,
+    net_trades,
     position_changes,
 )
 from python_models.risk_step import with_option_inputs
@@ -69,17 +72,15 @@ def session():
             "incremental": prepare(book, mkt, books, tags, inputs)}
 
 
-def trades_frame(rows) -> pd.DataFrame:
-    return pd.DataFrame([{"trade_id": i + 1, "position_id": pid, "symbol": symbol,
-                          "quantity": quantity, "price": 10.0}
-                         for i, (pid, symbol, quantity) in enumerate(rows)]).astype(
-        {"position_id": "Int64"})
+def trade_records(rows) -> list[dict]:
+    return [{"trade_id": i + 1, "position_id": pid, "symbol": symbol, "quantity": quantity,
+             "price": 10.0} for i, (pid, symbol, quantity) in enumerate(rows)]
 
 
 def test_position_changes_net_exactly():
     book = pd.DataFrame({"position_id": [1, 2, 3], "symbol": ["A", "B", "B"],
                          "quantity": [100.1, 5.0, 7.0]})
-    trades = trades_frame([(None, "A", "-0.1"), (None, "NEW", "3"), (3, "B", "-7"),
+    trades = trade_records([(None, "A", "-0.1"), (None, "NEW", "3"), (3, "B", "-7"),
                            (None, "NEW", "-1.5"), (None, "A", "0.1")])
     changes = position_changes(book, trades).set_index("position_id")
     assert changes.loc[1, "target"] == Decimal("100.1")  # 100.1 - 0.1 + 0.1, exactly
@@ -100,15 +101,17 @@ SCENARIOS = [
 @pytest.mark.parametrize("rows", SCENARIOS)
 def test_increments_equal_a_full_run(session, rows):
     book, terms, mkt = session["book"], session["terms"], session["market"]
-    trades = trades_frame(rows)
+    trades = trade_records(rows)
     pro_book = apply_trades(book, trades, terms, mkt.last_close, 1)
     books = pd.concat([session["books"], session["books"].assign(portfolio_id=1)])
     full = compare_books(book, pro_book, mkt, books, session["tags"])
-    changes = position_changes(book, trades)
-    changes = changes[changes["target"] != changes["current"]]
-    before = book["position_id"].isin(changes["position_id"]).to_numpy()
+    changes = [c for c in net_trades(Holdings.of(book), trades) if c.target != c.current]
+    before = book["position_id"].isin([c.position_id for c in changes]).to_numpy()
     inc = session["incremental"]
-    after = changed_contributions(inc, changed_rows(book, changes, terms, mkt.last_close, 1))
+    after = changed_contributions(inc, changed_rows(Holdings.of(book), changes,
+                                                    Keyed(terms, "symbol"),
+                                                    mkt.last_close.to_dict(), 1))
+    assert np.array_equal(inc.changed_mask([c.position_id for c in changes]), before)
     pro = pro_forma(inc, before, after)
 
     exposures = full["exposures"].set_index("portfolio_id").loc[1]

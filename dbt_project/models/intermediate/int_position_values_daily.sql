@@ -138,23 +138,23 @@ final as (
         cast(position_id as bigint) as position_id,
         cast(portfolio_id as bigint) as portfolio_id,
         cast(valuation_date as date) as valuation_date,
-        cast(price as double precision) as price,
-        cast(previous_price as double precision) as previous_price,
-        cast(price_source as varchar) as price_source,
+        cast(price as {{ double_type() }}) as price,
+        cast(previous_price as {{ double_type() }}) as previous_price,
+        cast(price_source as {{ text_type() }}) as price_source,
         cast(price_date as date) as price_date,
         cast(price_is_stale as boolean) as price_is_stale,
-        cast(market_value as double precision) as market_value,
-        cast(exposure as double precision) as exposure,
-        cast(cost_basis as double precision) as cost_basis,
-        cast(exposure - cost_basis as double precision) as unrealized_pnl,
-        cast(daily_pnl as double precision) as daily_pnl,
+        cast(market_value as {{ double_type() }}) as market_value,
+        cast(exposure as {{ double_type() }}) as exposure,
+        cast(cost_basis as {{ double_type() }}) as cost_basis,
+        cast(exposure - cost_basis as {{ double_type() }}) as unrealized_pnl,
+        cast(daily_pnl as {{ double_type() }}) as daily_pnl,
         cast(
             sum(daily_pnl) over (
                 partition by position_id, valuation_month_start
                 order by valuation_date
                 rows between unbounded preceding and current row
             )
-            as double precision
+            as {{ double_type() }}
         ) as mtd_pnl,
         cast(
             sum(daily_pnl) over (
@@ -162,7 +162,7 @@ final as (
                 order by valuation_date
                 rows between unbounded preceding and current row
             )
-            as double precision
+            as {{ double_type() }}
         ) as ytd_pnl
 
     from valued

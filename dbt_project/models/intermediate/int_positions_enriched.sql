@@ -81,7 +81,7 @@ security_terms as (
 
         case
             when has_security then strike
-            when is_occ_symbol then cast(right(symbol, 8) as double precision) / 1000
+            when is_occ_symbol then cast(right(symbol, 8) as {{ double_type() }}) / 1000
         end as strike,
 
         case
@@ -103,9 +103,9 @@ final as (
     select
         cast(position_id as bigint) as position_id,
         cast(portfolio_id as bigint) as portfolio_id,
-        cast(symbol as varchar) as symbol,
-        cast(underlying_symbol as varchar) as underlying_symbol,
-        cast(asset_type as varchar) as asset_type,
+        cast(symbol as {{ text_type() }}) as symbol,
+        cast(underlying_symbol as {{ text_type() }}) as underlying_symbol,
+        cast(asset_type as {{ text_type() }}) as asset_type,
         cast(
             case
                 when asset_type = 'OPTION' and quantity >= 0 and option_type = 'C' then 'LC'
@@ -115,17 +115,17 @@ final as (
                 when quantity < 0 then 'SHORT'
                 else 'LONG'
             end
-            as varchar
+            as {{ text_type() }}
         ) as position_type,
-        cast(option_type as varchar) as option_type,
-        cast(strike as double precision) as strike,
+        cast(option_type as {{ text_type() }}) as option_type,
+        cast(strike as {{ double_type() }}) as strike,
         cast(expiry_date as date) as expiry_date,
-        cast(quantity as double precision) as quantity,
-        cast(entry_price as double precision) as entry_price,
+        cast(quantity as {{ double_type() }}) as quantity,
+        cast(entry_price as {{ double_type() }}) as entry_price,
         cast(entry_date as date) as entry_date,
         cast(case when asset_type = 'OPTION' then 100 else 1 end as integer) as multiplier,
-        cast(sector as varchar) as sector,
-        cast(industry as varchar) as industry
+        cast(sector as {{ text_type() }}) as sector,
+        cast(industry as {{ text_type() }}) as industry
 
     from security_terms
 

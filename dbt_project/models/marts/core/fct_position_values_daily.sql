@@ -27,18 +27,18 @@ final as (
         cast(position_values.position_id as bigint) as position_id,
         cast(position_values.portfolio_id as bigint) as portfolio_id,
         cast(position_values.valuation_date as date) as valuation_date,
-        cast(position_values.price as double precision) as price,
-        cast(position_values.previous_price as double precision) as previous_price,
-        cast(position_values.price_source as varchar) as price_source,
+        cast(position_values.price as {{ double_type() }}) as price,
+        cast(position_values.previous_price as {{ double_type() }}) as previous_price,
+        cast(position_values.price_source as {{ text_type() }}) as price_source,
         cast(position_values.price_date as date) as price_date,
         cast(position_values.price_is_stale as boolean) as price_is_stale,
-        cast(position_values.market_value as double precision) as market_value,
-        cast(position_values.exposure as double precision) as exposure,
-        cast(position_values.cost_basis as double precision) as cost_basis,
-        cast(position_values.unrealized_pnl as double precision) as unrealized_pnl,
-        cast(position_values.daily_pnl as double precision) as daily_pnl,
-        cast(position_values.mtd_pnl as double precision) as mtd_pnl,
-        cast(position_values.ytd_pnl as double precision) as ytd_pnl
+        cast(position_values.market_value as {{ double_type() }}) as market_value,
+        cast(position_values.exposure as {{ double_type() }}) as exposure,
+        cast(position_values.cost_basis as {{ double_type() }}) as cost_basis,
+        cast(position_values.unrealized_pnl as {{ double_type() }}) as unrealized_pnl,
+        cast(position_values.daily_pnl as {{ double_type() }}) as daily_pnl,
+        cast(position_values.mtd_pnl as {{ double_type() }}) as mtd_pnl,
+        cast(position_values.ytd_pnl as {{ double_type() }}) as ytd_pnl
 
     from position_values
     inner join snapshot_sessions

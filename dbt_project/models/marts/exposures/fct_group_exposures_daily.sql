@@ -125,21 +125,21 @@ final as (
     select
         cast(portfolio_id as bigint) as portfolio_id,
         cast(snapshot_date as date) as snapshot_date,
-        cast(grouping as varchar) as grouping,
-        cast(group_name as varchar) as group_name,
-        cast(equity as double precision) as equity,
-        cast(long_exposure as double precision) as long_exposure,
-        cast(short_exposure as double precision) as short_exposure,
-        cast(gross_exposure as double precision) as gross_exposure,
-        cast(net_exposure as double precision) as net_exposure,
-        cast(market_value as double precision) as market_value,
-        cast(case when equity > 0 then long_exposure / equity end as double precision)
+        cast(grouping as {{ text_type() }}) as grouping,
+        cast(group_name as {{ text_type() }}) as group_name,
+        cast(equity as {{ double_type() }}) as equity,
+        cast(long_exposure as {{ double_type() }}) as long_exposure,
+        cast(short_exposure as {{ double_type() }}) as short_exposure,
+        cast(gross_exposure as {{ double_type() }}) as gross_exposure,
+        cast(net_exposure as {{ double_type() }}) as net_exposure,
+        cast(market_value as {{ double_type() }}) as market_value,
+        cast(case when equity > 0 then long_exposure / equity end as {{ double_type() }})
             as long_of_equity,
-        cast(case when equity > 0 then short_exposure / equity end as double precision)
+        cast(case when equity > 0 then short_exposure / equity end as {{ double_type() }})
             as short_of_equity,
-        cast(case when equity > 0 then gross_exposure / equity end as double precision)
+        cast(case when equity > 0 then gross_exposure / equity end as {{ double_type() }})
             as gross_of_equity,
-        cast(case when equity > 0 then net_exposure / equity end as double precision)
+        cast(case when equity > 0 then net_exposure / equity end as {{ double_type() }})
             as net_of_equity,
         cast(position_count as integer) as position_count
 

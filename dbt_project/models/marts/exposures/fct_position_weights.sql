@@ -48,15 +48,15 @@ final as (
         cast(position_values.position_id as bigint) as position_id,
         cast(position_values.portfolio_id as bigint) as portfolio_id,
         cast(position_values.valuation_date as date) as valuation_date,
-        cast(latest_values.equity as double precision) as equity,
-        cast(position_values.exposure as double precision) as exposure,
-        cast(position_values.market_value as double precision) as market_value,
+        cast(latest_values.equity as {{ double_type() }}) as equity,
+        cast(position_values.exposure as {{ double_type() }}) as exposure,
+        cast(position_values.market_value as {{ double_type() }}) as market_value,
         cast(case when latest_values.equity > 0
                   then position_values.exposure / latest_values.equity end
-             as double precision) as exposure_weight,
+             as {{ double_type() }}) as exposure_weight,
         cast(case when latest_values.equity > 0
                   then position_values.market_value / latest_values.equity end
-             as double precision) as market_value_weight
+             as {{ double_type() }}) as market_value_weight
 
     from position_values
     inner join latest_values

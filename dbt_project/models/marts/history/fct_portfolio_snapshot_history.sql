@@ -14,15 +14,23 @@
     subquery exceeds work_mem (tests/dbt/test_hot_statements.py EXPLAINs it).
     full_refresh is off, so `dbt build --full-refresh` never drops the accumulated
     history (drop the table by hand to rebuild it from the window only).
+    Spark (plain parquet: no DELETE): partitioned by snapshot_date and built with
+    insert_overwrite, which replaces every partition (session) of the window whole, so
+    the window is authoritative without the first hook; the retention drops the
+    partitions older than 365 days (macro spark_drop_partitions_before).
 -#}
+{%- set spark = target.type == 'spark' -%}
 {{
     config(
         materialized='incremental',
-        unique_key=['portfolio_id', 'snapshot_date'],
-        incremental_strategy='delete+insert',
+        unique_key=none if spark else ['portfolio_id', 'snapshot_date'],
+        incremental_strategy='insert_overwrite' if spark else 'delete+insert',
+        partition_by=['snapshot_date'] if spark else none,
         on_schema_change='fail',
         full_refresh=false,
-        post_hook=[
+        post_hook=["{{ spark_drop_partitions_before(this, 'snapshot_date',
+                      var('snapshot_retention_days', 365), ref('fct_portfolio_snapshots')) }}"]
+                  if spark else [
             "delete from {{ this }} as history
              where history.snapshot_date >= (
                    select min(snapshot_date) from {{ ref('fct_portfolio_snapshots') }})

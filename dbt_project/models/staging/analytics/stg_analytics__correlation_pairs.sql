@@ -15,9 +15,9 @@ renamed as (
         cast(as_of_date as date) as as_of_date,
         cast(portfolio_id as bigint) as portfolio_id,
         cast(rank as integer) as rank,
-        cast(symbol_a as varchar) as symbol_a,
-        cast(symbol_b as varchar) as symbol_b,
-        cast(correlation as double precision) as correlation,
+        cast(symbol_a as {{ text_type() }}) as symbol_a,
+        cast(symbol_b as {{ text_type() }}) as symbol_b,
+        cast(correlation as {{ double_type() }}) as correlation,
         cast(n_obs as integer) as n_obs
 
     from source

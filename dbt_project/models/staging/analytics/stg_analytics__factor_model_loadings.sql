@@ -13,9 +13,9 @@ renamed as (
 
     select
         cast(as_of_date as date) as as_of_date,
-        cast(symbol as varchar) as symbol,
-        cast(factor as varchar) as factor,
-        cast(loading as double precision) as loading
+        cast(symbol as {{ text_type() }}) as symbol,
+        cast(factor as {{ text_type() }}) as factor,
+        cast(loading as {{ double_type() }}) as loading
 
     from source
 

@@ -13,13 +13,13 @@ renamed as (
 
     select
         cast(as_of_date as date) as as_of_date,
-        cast(symbol as varchar) as symbol,
-        cast(alpha as double precision) as alpha,
-        cast(specific_variance as double precision) as specific_variance,
-        cast(specific_volatility as double precision) as specific_volatility,
-        cast(r_squared as double precision) as r_squared,
+        cast(symbol as {{ text_type() }}) as symbol,
+        cast(alpha as {{ double_type() }}) as alpha,
+        cast(specific_variance as {{ double_type() }}) as specific_variance,
+        cast(specific_volatility as {{ double_type() }}) as specific_volatility,
+        cast(r_squared as {{ double_type() }}) as r_squared,
         cast(n_obs as integer) as n_obs,
-        cast(quality_flag as varchar) as quality_flag
+        cast(quality_flag as {{ text_type() }}) as quality_flag
 
     from source
 

@@ -14,12 +14,12 @@ renamed as (
     select
         cast(as_of_date as date) as as_of_date,
         cast(portfolio_id as bigint) as portfolio_id,
-        cast(factor as varchar) as factor,
-        cast(dollar_exposure as double precision) as dollar_exposure,
-        cast(exposure as double precision) as exposure,
-        cast(variance_contribution as double precision) as variance_contribution,
-        cast(risk_contribution as double precision) as risk_contribution,
-        cast(share_of_factor_risk as double precision) as share_of_factor_risk
+        cast(factor as {{ text_type() }}) as factor,
+        cast(dollar_exposure as {{ double_type() }}) as dollar_exposure,
+        cast(exposure as {{ double_type() }}) as exposure,
+        cast(variance_contribution as {{ double_type() }}) as variance_contribution,
+        cast(risk_contribution as {{ double_type() }}) as risk_contribution,
+        cast(share_of_factor_risk as {{ double_type() }}) as share_of_factor_risk
 
     from source
 

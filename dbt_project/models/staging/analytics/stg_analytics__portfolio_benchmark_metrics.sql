@@ -16,18 +16,18 @@ renamed as (
         cast(portfolio_id as bigint) as portfolio_id,
         cast(n_returns as integer) as n_returns,
         cast(n_paired as integer) as n_paired,
-        cast(alpha as double precision) as alpha,
-        cast(beta as double precision) as beta,
-        cast(tracking_error as double precision) as tracking_error,
-        cast(information_ratio as double precision) as information_ratio,
-        cast(sortino_ratio as double precision) as sortino_ratio,
-        cast(calmar_ratio as double precision) as calmar_ratio,
-        cast(up_capture as double precision) as up_capture,
-        cast(down_capture as double precision) as down_capture,
+        cast(alpha as {{ double_type() }}) as alpha,
+        cast(beta as {{ double_type() }}) as beta,
+        cast(tracking_error as {{ double_type() }}) as tracking_error,
+        cast(information_ratio as {{ double_type() }}) as information_ratio,
+        cast(sortino_ratio as {{ double_type() }}) as sortino_ratio,
+        cast(calmar_ratio as {{ double_type() }}) as calmar_ratio,
+        cast(up_capture as {{ double_type() }}) as up_capture,
+        cast(down_capture as {{ double_type() }}) as down_capture,
         cast(n_up as integer) as n_up,
         cast(n_down as integer) as n_down,
-        cast(risk_free_daily as double precision) as risk_free_daily,
-        cast(quality_flag as varchar) as quality_flag
+        cast(risk_free_daily as {{ double_type() }}) as risk_free_daily,
+        cast(quality_flag as {{ text_type() }}) as quality_flag
 
     from source
 

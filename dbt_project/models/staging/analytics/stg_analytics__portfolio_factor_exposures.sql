@@ -14,11 +14,11 @@ renamed as (
     select
         cast(as_of_date as date) as as_of_date,
         cast(portfolio_id as bigint) as portfolio_id,
-        cast(factor as varchar) as factor,
-        cast(factor_name as varchar) as factor_name,
-        cast(equity as double precision) as equity,
-        cast(dollar_exposure as double precision) as dollar_exposure,
-        cast(exposure as double precision) as exposure,
+        cast(factor as {{ text_type() }}) as factor,
+        cast(factor_name as {{ text_type() }}) as factor_name,
+        cast(equity as {{ double_type() }}) as equity,
+        cast(dollar_exposure as {{ double_type() }}) as dollar_exposure,
+        cast(exposure as {{ double_type() }}) as exposure,
         cast(n_positions as integer) as n_positions,
         cast(n_positions_excluded as integer) as n_positions_excluded,
         cast(computed_at as timestamp) as computed_at

@@ -16,9 +16,9 @@ renamed as (
         cast(portfolio_id as bigint) as portfolio_id,
         cast(metric_date as date) as metric_date,
         cast(window_returns as integer) as window_returns,
-        cast(rolling_volatility as double precision) as rolling_volatility,
-        cast(rolling_sharpe as double precision) as rolling_sharpe,
-        cast(rolling_beta as double precision) as rolling_beta
+        cast(rolling_volatility as {{ double_type() }}) as rolling_volatility,
+        cast(rolling_sharpe as {{ double_type() }}) as rolling_sharpe,
+        cast(rolling_beta as {{ double_type() }}) as rolling_beta
 
     from source
 

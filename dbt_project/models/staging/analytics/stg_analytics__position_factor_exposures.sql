@@ -15,11 +15,11 @@ renamed as (
         cast(as_of_date as date) as as_of_date,
         cast(position_id as bigint) as position_id,
         cast(portfolio_id as bigint) as portfolio_id,
-        cast(factor as varchar) as factor,
-        cast(underlying_symbol as varchar) as underlying_symbol,
-        cast(beta as double precision) as beta,
-        cast(delta_adjusted_exposure as double precision) as delta_adjusted_exposure,
-        cast(dollar_exposure as double precision) as dollar_exposure,
+        cast(factor as {{ text_type() }}) as factor,
+        cast(underlying_symbol as {{ text_type() }}) as underlying_symbol,
+        cast(beta as {{ double_type() }}) as beta,
+        cast(delta_adjusted_exposure as {{ double_type() }}) as delta_adjusted_exposure,
+        cast(dollar_exposure as {{ double_type() }}) as dollar_exposure,
         cast(computed_at as timestamp) as computed_at
 
     from source

@@ -14,11 +14,11 @@ renamed as (
     select
         cast(as_of_date as date) as as_of_date,
         cast(portfolio_id as bigint) as portfolio_id,
-        cast(scenario as varchar) as scenario,
-        cast(level as varchar) as level,
-        cast(group_name as varchar) as group_name,
-        cast(pnl as double precision) as pnl,
-        cast(pnl_fraction as double precision) as pnl_fraction,
+        cast(scenario as {{ text_type() }}) as scenario,
+        cast(level as {{ text_type() }}) as level,
+        cast(group_name as {{ text_type() }}) as group_name,
+        cast(pnl as {{ double_type() }}) as pnl,
+        cast(pnl_fraction as {{ double_type() }}) as pnl_fraction,
         cast(n_positions as integer) as n_positions,
         cast(n_excluded as integer) as n_excluded,
         cast(horizon_days as integer) as horizon_days

@@ -17,8 +17,8 @@ renamed as (
     select
         cast(id as bigint) as portfolio_id,
         cast(user_id as bigint) as user_id,
-        cast(name as varchar) as portfolio_name,
-        cast(equity as double precision) as equity,
+        cast(name as {{ text_type() }}) as portfolio_name,
+        cast(equity as {{ double_type() }}) as equity,
         created_at,
         updated_at
 

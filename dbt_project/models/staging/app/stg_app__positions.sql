@@ -17,9 +17,9 @@ renamed as (
     select
         cast(id as bigint) as position_id,
         cast(portfolio_id as bigint) as portfolio_id,
-        cast(symbol as varchar) as symbol,
-        cast(quantity as double precision) as quantity,
-        cast(entry_price as double precision) as entry_price,
+        cast(symbol as {{ text_type() }}) as symbol,
+        cast(quantity as {{ double_type() }}) as quantity,
+        cast(entry_price as {{ double_type() }}) as entry_price,
         cast(entry_date as date) as entry_date,
         created_at,
         updated_at

@@ -11,8 +11,8 @@ renamed as (
     select
         cast(id as bigint) as tag_id,
         cast(user_id as bigint) as user_id,
-        cast(name as varchar) as tag_name,
-        cast(color as varchar) as color,
+        cast(name as {{ text_type() }}) as tag_name,
+        cast(color as {{ text_type() }}) as color,
         created_at
 
     from source

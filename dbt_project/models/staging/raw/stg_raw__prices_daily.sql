@@ -9,16 +9,16 @@ source as (
 renamed as (
 
     select
-        cast(symbol as varchar) as symbol,
+        cast(symbol as {{ text_type() }}) as symbol,
         cast(price_date as date) as price_date,
-        cast(open as double precision) as open,
-        cast(high as double precision) as high,
-        cast(low as double precision) as low,
-        cast(close as double precision) as close,
-        cast(volume as double precision) as volume,
-        cast(vwap as double precision) as vwap,
+        cast(open as {{ double_type() }}) as open,
+        cast(high as {{ double_type() }}) as high,
+        cast(low as {{ double_type() }}) as low,
+        cast(close as {{ double_type() }}) as close,
+        cast(volume as {{ double_type() }}) as volume,
+        cast(vwap as {{ double_type() }}) as vwap,
         cast(trades as bigint) as trades,
-        cast(source as varchar) as source,
+        cast(source as {{ text_type() }}) as source,
         loaded_at
 
     from source
