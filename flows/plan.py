@@ -27,6 +27,7 @@ from flows import steps
 from flows.isolation import stage2_with_fallback
 from flows.metrics import BATCH_SECONDS, STEP_SECONDS
 from flows.progress import BatchReporter
+from flows.risk_fanout import ShardRunner
 from ingest.config import Settings
 from ingest.rate_limit import Priority
 from ingest.request_plan import RequestPlan, step_timeout
@@ -41,7 +42,9 @@ class BatchContext:
 
     ``priority`` of the provider requests: ``realtime`` for a run a user's upload
     started, ``batch`` for the scheduled one, ``backfill`` for background warming.
-    ``request_plan`` is set by :func:`execute_plan` before a market-data step runs.
+    ``request_plan`` is set by :func:`execute_plan` before a market-data step runs;
+    ``shard_runner`` runs the risk step's shards (:mod:`flows.risk_fanout`; the Prefect
+    flows set Prefect tasks, the in-process runner leaves it None: one after the other).
     """
 
     settings: Settings
@@ -50,6 +53,7 @@ class BatchContext:
     batch_run_id: str | None = None
     priority: Priority = "batch"
     request_plan: RequestPlan | None = None
+    shard_runner: ShardRunner | None = None  # the risk step's shards (None: in process)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,8 @@ def _dbt_stage1(ctx: BatchContext) -> dict[str, Any]:
 
 
 def _risk(ctx: BatchContext) -> dict[str, Any]:
-    return steps.risk_step(ctx.warehouse, ctx.settings, ctx.as_of)
+    return steps.risk_step(ctx.warehouse, ctx.settings, ctx.as_of,
+                           shard_runner=ctx.shard_runner)
 
 
 def _dbt_stage2(ctx: BatchContext) -> dict[str, Any] | None:

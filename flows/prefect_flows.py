@@ -1,7 +1,9 @@
 """Prefect flows: the scheduled daily batch and the per-portfolio backfill.
 
 The flows only orchestrate the plan of :mod:`flows.plan`: each step runs as a Prefect task
-with the step's retry and timeout policy; a dbt failure raises and fails the flow, and
+with the step's retry and timeout policy (the risk step's shards as nested ``risk-shard``
+tasks on threads or a Dask cluster: :func:`flows.risk_fanout.prefect_shards`); a dbt
+failure raises and fails the flow, and
 the run's message says exactly what a failed run published
 (:func:`flows.plan.failure_message`).
 
@@ -31,6 +33,7 @@ from prefect.client.schemas.objects import FlowRun
 
 from flows.plan import STEPS, BatchContext, Step, execute_plan, progress_after
 from flows.progress import BatchReporter
+from flows.risk_fanout import prefect_shards
 from ingest.calendar import off_session_reason, today_in_new_york
 from ingest.config import get_settings
 from ingest.rate_limit import Priority
@@ -51,7 +54,8 @@ def run_step(name: str, as_of: dt.date | None, batch_run_id: str | None,
     """One step of the plan, in this process's configured warehouse."""
     settings = get_settings()
     return STEPS[name].run(BatchContext(settings, get_warehouse(settings), as_of,
-                                        batch_run_id, priority))
+                                        batch_run_id, priority,
+                                        shard_runner=prefect_shards(settings)))
 
 
 def _as_task(step: Step, ctx: BatchContext) -> Any:

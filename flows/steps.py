@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from flows.book_risk_step import run_book_risk_step
 from flows.build_scope import logged_since, utc_now
 from flows.dbt_stage import run_dbt_stage
+from flows.risk_fanout import ShardRunner
 from flows.risk_step import run_risk_step
 from ingest.config import Settings
 from ingest.market_data import load_market_data
@@ -74,11 +76,18 @@ def dbt_stage1_step(settings: Settings, warehouse: Warehouse | None = None,
     return {"quarantined": held_out, "build_scope": logged_since(warehouse, started).summary()}
 
 
-def risk_step(warehouse: Warehouse, settings: Settings,
-              as_of: dt.date | None = None) -> dict[str, Any]:
+def risk_step(warehouse: Warehouse, settings: Settings, as_of: dt.date | None = None,
+              portfolio_ids: Sequence[int] | None = None,
+              shard_runner: ShardRunner | None = None) -> dict[str, Any]:
     """Betas, Greeks, risk metrics and VaR, then the book analytics (factor risk model,
-    stress, concentration, liquidity, benchmark-relative and rolling) into ``analytics.*``."""
-    report = run_risk_step(warehouse, settings, as_of=as_of)
+    stress, concentration, liquidity, benchmark-relative and rolling) into ``analytics.*``.
+
+    ``portfolio_ids``: replace only those portfolios' risk rows (the book analytics still
+    cover every portfolio); ``shard_runner``: how the risk step's shards run
+    (:mod:`flows.risk_fanout`; default one after the other in this process).
+    """
+    report = run_risk_step(warehouse, settings, as_of=as_of, portfolio_ids=portfolio_ids,
+                           shard_runner=shard_runner)
     report["book"] = run_book_risk_step(warehouse, settings, as_of=report["as_of"])
     return report
 

@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     batch_queue_limit: int = Field(8, ge=1, description="batch runs that may wait in the "
                                    "queue; more are refused with 429 (a portfolio's newer "
                                    "upload replaces its queued backfill instead)")
+    risk_shard_portfolios: int = Field(
+        500, ge=1, description="portfolios per shard of the risk step: each shard is read, "
+                               "computed and written on its own, so peak memory follows "
+                               "this, not the number of portfolios")
+    risk_shards_in_flight: int = Field(
+        2, ge=1, description="shards computing at once (threads of the in-process task "
+                             "runner; shards submitted ahead to a Dask cluster)")
     csv_max_problems: int = Field(200, ge=1, le=10_000, description="problems a refused "
                                   "upload lists (its 422 body counts them all)")
     dbt_target: Literal["duckdb", "postgres", "spark"] | None = Field(
@@ -98,8 +105,9 @@ class Settings(BaseSettings):
         None, description="exported sources, Spark tables and metastore of the spark target "
                           "(unset: <data_dir>/spark); a path every Spark worker reads and writes")
     dask_address: str | None = Field(
-        None, description="Dask scheduler of the risk step's fan-out (tcp://host:8786); "
-                          "unset = in-process")
+        None, description="Dask scheduler of the risk step's fan-out (tcp://host:8786): the "
+                          "Prefect flows run its shards there (prefect-dask); unset = "
+                          "in-process threads")
 
     @field_validator("rate_limit")
     @classmethod

@@ -34,7 +34,8 @@ from python_models.book_exposures import EXPOSURE_PARTS, exposure_contributions
 from python_models.columns import Columns, Keyed, as_floats, as_objects, as_values
 from python_models.conventions import FACTORS, SHORT_INTEREST_FACTOR, SOURCE_FALLBACK, UNTAGGED
 from python_models.greeks import greek_arrays
-from python_models.proforma import POSITION_COLUMNS, SessionMarket, book_risk, position_types
+from python_models.market import SessionMarket
+from python_models.proforma import POSITION_COLUMNS, book_risk, position_types
 from python_models.var import parametric_var
 
 FACTOR_COLUMNS = [*FACTORS, SHORT_INTEREST_FACTOR]

@@ -1,10 +1,10 @@
 """Pro-forma books: a frozen book plus hypothetical trades, and the risk of both.
 
 A what-if session freezes a book (positions and their marks) and the market inputs of
-its as-of date (the closes of the risk step's window). :func:`session_market` derives,
-once, what the risk step derives from those closes — returns, factor betas, and the
-covariance of the VaR window — with the risk step's own functions
-(:mod:`python_models.risk_step`); :func:`book_risk` then computes Greeks, factor
+its as-of date (the closes of the risk step's window).
+:func:`python_models.market.session_market` derives, once, what the risk step derives
+from those closes — returns, factor betas, and the covariance of the VaR window — with
+the function the risk step uses; :func:`book_risk` then computes Greeks, factor
 exposures, parametric VaR with its components and the exposure totals of any number of
 books with the same functions the batch uses, so a session without trades reproduces the
 stored risk of its book.
@@ -22,26 +22,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from python_models.betas import simple_returns
 from python_models.book_exposures import exposure_totals
 from python_models.columns import Keyed, as_floats, as_objects
-from python_models.conventions import VAR_WINDOW_RETURNS
+from python_models.market import SessionMarket
 from python_models.risk_step import (
-    closes_matrix,
-    columns_of,
     exposure_inputs,
-    factor_betas,
     factor_tables,
     greeks_table,
     with_option_inputs,
 )
-from python_models.var import portfolio_var, var_covariance
+from python_models.var import portfolio_var
 
 POSITION_COLUMNS = ["position_id", "portfolio_id", "symbol", "underlying_symbol", "asset_type",
                     "position_type", "option_type", "strike", "expiry_date", "quantity",
@@ -49,42 +44,6 @@ POSITION_COLUMNS = ["position_id", "portfolio_id", "symbol", "underlying_symbol"
 TERM_COLUMNS = ["symbol", "underlying_symbol", "asset_type", "option_type", "strike",
                 "expiry_date", "multiplier"]
 Trades = Sequence[Mapping[str, Any]]  # trade records (see :func:`net_trades`)
-
-
-@dataclass(frozen=True)
-class SessionMarket:
-    """Market inputs of one as-of date, derived from frozen closes (see the module doc)."""
-
-    as_of: pd.Timestamp
-    rate: float
-    closes: pd.DataFrame          # sessions × symbols
-    returns: pd.DataFrame         # sessions × symbols, simple daily returns
-    betas: pd.DataFrame           # long: symbol, factor, beta, n_obs, quality_flag, ...
-    securities: pd.DataFrame      # symbol, short_interest
-    covariance: np.ndarray        # usable VaR securities × the same
-    var_symbols: list[str]        # the securities of ``covariance``, in order
-
-    @cached_property
-    def last_close(self) -> pd.Series:
-        """Latest close per symbol in the window (carried forward), NaN without one."""
-        return self.closes.ffill().iloc[-1] if len(self.closes) else pd.Series(dtype=float)
-
-
-def session_market(sessions: pd.DatetimeIndex, prices: pd.DataFrame,
-                   securities: pd.DataFrame, underlyings: list[str], as_of: pd.Timestamp,
-                   rate: float) -> SessionMarket:
-    """Returns, betas of ``underlyings`` and the VaR covariance from the frozen closes.
-
-    ``prices``: ``symbol, price_date, close`` on ``sessions``; ``securities``:
-    ``symbol, short_interest``.
-    """
-    closes = closes_matrix(prices, sessions)
-    returns = simple_returns(closes)
-    covariance, var_symbols = var_covariance(
-        columns_of(returns.iloc[-VAR_WINDOW_RETURNS:], sorted(underlyings)))
-    return SessionMarket(as_of, rate, closes, returns,
-                         factor_betas(returns, sorted(underlyings), as_of), securities,
-                         covariance, var_symbols)
 
 
 def position_types(asset_type: Any, option_type: Any, quantity: Any) -> np.ndarray:
@@ -222,7 +181,7 @@ def book_risk(positions: pd.DataFrame, market: SessionMarket, books: pd.DataFram
     Parameters
     ----------
     positions : ``POSITION_COLUMNS`` of every book (``portfolio_id`` tells them apart).
-    market : from :func:`session_market`.
+    market : from :func:`python_models.market.session_market`.
     books : ``portfolio_id, equity, portfolio_value`` (one row per book).
     tags : ``position_id, tag_id, tag_name``.
 

@@ -1,18 +1,25 @@
-"""The risk step's computation: every analytics table for all portfolios at once, pure.
+"""The risk step's computation: every analytics table, pure.
 
 :func:`compute_risk` takes :class:`RiskInputs` (frames read from the stage-1 models by
 ``flows/risk_step.py``) and returns one frame per analytics table; it does no I/O, so the
-batch, a what-if session and the tests all call the same function. The steps:
+batch, a what-if session and the tests all call the same functions. It has two halves:
 
-1. closes of every symbol on the window's sessions (``closes_needed`` sessions up to the
-   as-of date), simple returns on consecutive sessions (:mod:`python_models.betas`);
-2. factor betas of every underlying (univariate OLS, last 60 returns);
-3. spot (latest close, carried forward), σ (last 30 returns, √252) and days to expiry per
-   position, then Greeks (:mod:`python_models.greeks`);
-4. delta-adjusted and factor exposures (:mod:`python_models.exposures`);
-5. return-based metrics of each portfolio's daily returns (:mod:`python_models.risk_metrics`);
-6. parametric VaR with component VaR per position and per tag (:mod:`python_models.var`).
+- the market half, per security, once per as-of date
+  (:func:`python_models.market.session_market`): closes of the window's sessions
+  (``closes_needed`` sessions up to the as-of date), simple returns, factor betas of
+  every underlying (univariate OLS, last 60 returns) and the VaR covariance;
+- the portfolio half, :func:`portfolio_risk`, on any set of portfolios
+  (:class:`PortfolioInputs`) with that market:
+  1. spot (latest close, carried forward), σ (last 30 returns, √252) and days to expiry
+     per position, then Greeks (:mod:`python_models.greeks`);
+  2. delta-adjusted and factor exposures (:mod:`python_models.exposures`);
+  3. return-based metrics of each portfolio's daily returns on the as-of date's metric
+     window (:func:`return_dates`, the same for every portfolio)
+     (:mod:`python_models.risk_metrics`);
+  4. parametric VaR with component VaR per position and per tag (:mod:`python_models.var`).
 
+A portfolio's rows depend only on its own inputs and the market, so the batch may run
+the portfolio half shard by shard (:mod:`python_models.risk_shards`).
 Conventions: :mod:`python_models.conventions`.
 """
 
@@ -24,7 +31,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from python_models.betas import ols_betas, simple_returns
 from python_models.conventions import (
     BETA_WINDOW_RETURNS,
     FACTORS,
@@ -39,8 +45,9 @@ from python_models.conventions import (
 )
 from python_models.exposures import portfolio_factor_exposures, position_factor_exposures
 from python_models.greeks import position_greeks
+from python_models.market import SessionMarket, columns_of, session_market
 from python_models.risk_metrics import portfolio_risk_metrics
-from python_models.var import portfolio_var, var_covariance
+from python_models.var import portfolio_var
 
 ANALYTICS_TABLES = ("position_greeks", "factor_betas", "position_factor_exposures",
                     "portfolio_factor_exposures", "portfolio_risk_metrics", "var_components")
@@ -51,22 +58,37 @@ CLOSES_NEEDED = max(BETA_WINDOW_RETURNS, VOL_WINDOW_RETURNS, VAR_WINDOW_RETURNS,
 
 
 @dataclass(frozen=True)
-class RiskInputs:
-    """What the risk step reads (dates as ``Timestamp``).
+class PortfolioInputs:
+    """The per-portfolio inputs of a set of portfolios (dates as ``Timestamp``).
 
     Attributes
     ----------
-    sessions : the last :data:`CLOSES_NEEDED` XNYS sessions up to the as-of date, ascending.
-    prices : ``symbol, price_date, close`` on those sessions.
     positions : ``position_id, portfolio_id, symbol, underlying_symbol, asset_type,
         position_type, option_type, strike, expiry_date, quantity, multiplier`` — the
         positions entered on or before the as-of date.
-    securities : ``symbol, short_interest`` (fraction of float).
     portfolio_days : ``portfolio_id, snapshot_date, equity, portfolio_value,
         daily_return`` up to the as-of date.
     tags : ``position_id, tag_id, tag_name`` (one row per position–tag pair).
     split_options : ``{position_id: reason}`` of option positions whose underlying split
         after their entry (OCC adjusted the contract): their Greeks are a ``fallback``.
+    """
+
+    positions: pd.DataFrame
+    portfolio_days: pd.DataFrame
+    tags: pd.DataFrame
+    split_options: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RiskInputs:
+    """What the risk step reads for all portfolios at once (dates as ``Timestamp``).
+
+    Attributes
+    ----------
+    sessions : the last :data:`CLOSES_NEEDED` XNYS sessions up to the as-of date, ascending.
+    prices : ``symbol, price_date, close`` on those sessions.
+    positions, portfolio_days, tags, split_options : as in :class:`PortfolioInputs`.
+    securities : ``symbol, short_interest`` (fraction of float).
     """
 
     sessions: pd.DatetimeIndex
@@ -77,32 +99,23 @@ class RiskInputs:
     tags: pd.DataFrame
     split_options: dict[int, str] = field(default_factory=dict)
 
-
-def closes_matrix(prices: pd.DataFrame, sessions: pd.DatetimeIndex) -> pd.DataFrame:
-    """Sessions × symbols of closes (NaN where a symbol has no bar that session)."""
-    if prices.empty:
-        return pd.DataFrame(index=sessions, dtype=float)
-    frame = prices.assign(price_date=pd.to_datetime(prices["price_date"]))
-    wide = frame.pivot_table(index="price_date", columns="symbol", values="close",
-                             aggfunc="last")
-    return wide.reindex(sessions)
+    def portfolio_inputs(self) -> PortfolioInputs:
+        """The per-portfolio part of these inputs."""
+        return PortfolioInputs(self.positions, self.portfolio_days, self.tags,
+                               self.split_options)
 
 
-def columns_of(frame: pd.DataFrame, symbols: list[str]) -> pd.DataFrame:
-    """``frame[symbols]`` with an all-NaN column for a symbol it lacks."""
-    return frame.reindex(columns=symbols)
+def underlyings_of(positions: pd.DataFrame) -> list[str]:
+    """The distinct underlyings of ``positions``, sorted (the market half's securities)."""
+    return sorted(set(positions["underlying_symbol"].dropna()))
 
 
-def factor_betas(returns: pd.DataFrame, underlyings: list[str],
-                 as_of: pd.Timestamp) -> pd.DataFrame:
-    """β of every underlying to every factor over the last 60 returns (long format)."""
-    window = returns.iloc[-BETA_WINDOW_RETURNS:]
-    betas = ols_betas(columns_of(window, underlyings), columns_of(window, list(FACTORS)))
-    betas["factor_name"] = betas["factor"].map(FACTORS)
-    betas["window_returns"] = BETA_WINDOW_RETURNS
-    betas["window_start"] = window.index[0] if len(window) else pd.NaT
-    betas["window_end"] = as_of
-    return betas
+def return_dates(dates_with_return: pd.Series) -> pd.DatetimeIndex:
+    """The window of the return-based metrics, common to every portfolio: the last
+    :data:`~python_models.conventions.METRICS_MAX_RETURNS` dates on which any portfolio
+    has a daily return, ascending (``dates_with_return``: one date per such row)."""
+    dates = pd.DatetimeIndex(pd.to_datetime(dates_with_return.dropna().unique()))
+    return dates.sort_values()[-METRICS_MAX_RETURNS:]
 
 
 def with_option_inputs(positions: pd.DataFrame, closes: pd.DataFrame,
@@ -186,13 +199,14 @@ def factor_tables(exposures: pd.DataFrame, betas: pd.DataFrame,
 
 
 def return_metrics(days: pd.DataFrame, returns: pd.DataFrame, held: pd.Series,
-                   value: pd.Series, rate: float) -> pd.DataFrame:
+                   value: pd.Series, rate: float, dates: pd.DatetimeIndex) -> pd.DataFrame:
     """Return-based metrics vs SPY of each portfolio that holds a position (``held``: their
-    ids) or has a daily return, on its last 90 daily returns."""
+    ids) or has a daily return, on its daily returns of the window ``dates``
+    (:func:`return_dates`)."""
     matrix = days.sort_values("snapshot_date").pivot_table(
         index="snapshot_date", columns="portfolio_id", values="daily_return", aggfunc="last")
     portfolio_ids = sorted(set(held) | set(matrix.columns))
-    matrix = matrix.iloc[-METRICS_MAX_RETURNS:].reindex(columns=portfolio_ids)
+    matrix = matrix.reindex(index=dates, columns=portfolio_ids)
     market = columns_of(returns, [MARKET_FACTOR])[MARKET_FACTOR].reindex(matrix.index)
     metrics = portfolio_risk_metrics(matrix, market, rate)
     metrics["risk_free_annual"] = rate
@@ -206,34 +220,50 @@ def return_metrics(days: pd.DataFrame, returns: pd.DataFrame, held: pd.Series,
     return metrics
 
 
-def compute_risk(inputs: RiskInputs, as_of: dt.date, rate: float) -> dict[str, pd.DataFrame]:
-    """Every analytics table for ``as_of``: {table name: frame} (see the module doc)."""
-    as_of_ts = pd.Timestamp(as_of)
-    closes = closes_matrix(inputs.prices, inputs.sessions)
-    returns = simple_returns(closes)
-    underlyings = sorted(set(inputs.positions["underlying_symbol"].dropna()))
-    betas = factor_betas(returns, underlyings, as_of_ts)
-    positions = with_option_inputs(inputs.positions, closes, returns, as_of_ts, rate)
-    greeks = greeks_table(positions, inputs.split_options)
+def portfolio_risk(market: SessionMarket, inputs: PortfolioInputs,
+                   dates: pd.DatetimeIndex) -> dict[str, pd.DataFrame]:
+    """Every per-portfolio analytics table of the portfolios of ``inputs`` (all but
+    ``factor_betas``, which is per security: ``market.betas``).
 
+    ``market``: :func:`~python_models.market.session_market` of the as-of date over the
+    underlyings of *every* portfolio of the run; ``dates``: :func:`return_dates` of
+    every portfolio of the run.
+    """
+    positions = with_option_inputs(inputs.positions, market.closes, market.returns,
+                                   market.as_of, market.rate)
+    greeks = greeks_table(positions, inputs.split_options)
     days = inputs.portfolio_days.assign(
         snapshot_date=lambda f: pd.to_datetime(f["snapshot_date"]))
-    today = days[days["snapshot_date"] == as_of_ts].set_index("portfolio_id")
-    exposures = exposure_inputs(positions, greeks, inputs.securities)
-    position_factors, portfolio_factors = factor_tables(exposures, betas, today["equity"])
-
-    metrics = return_metrics(days, returns, positions["portfolio_id"], today["portfolio_value"],
-                             rate)
-    cov, var_symbols = var_covariance(columns_of(returns.iloc[-VAR_WINDOW_RETURNS:],
-                                                 underlyings))
+    today = days[days["snapshot_date"] == market.as_of].set_index("portfolio_id")
+    exposures = exposure_inputs(positions, greeks, market.securities)
+    position_factors, portfolio_factors = factor_tables(exposures, market.betas,
+                                                        today["equity"])
+    metrics = return_metrics(days, market.returns, positions["portfolio_id"],
+                             today["portfolio_value"], market.rate, dates)
     metrics, components = portfolio_var(
-        metrics, exposures.assign(symbol=positions["symbol"].to_numpy()), cov, var_symbols,
-        inputs.tags)
+        metrics, exposures.assign(symbol=positions["symbol"].to_numpy()), market.covariance,
+        market.var_symbols, inputs.tags)
     return {
         "position_greeks": greeks,
-        "factor_betas": betas,
         "position_factor_exposures": position_factors,
         "portfolio_factor_exposures": portfolio_factors,
         "portfolio_risk_metrics": metrics,
         "var_components": components,
     }
+
+
+def shared_state(inputs: RiskInputs, as_of: dt.date,
+                 rate: float) -> tuple[SessionMarket, pd.DatetimeIndex]:
+    """What every portfolio of a run shares: the market half over the underlyings of all
+    positions and the metric window (:func:`return_dates`) of all portfolios."""
+    market = session_market(inputs.sessions, inputs.prices, inputs.securities,
+                            underlyings_of(inputs.positions), pd.Timestamp(as_of), rate)
+    days = inputs.portfolio_days
+    return market, return_dates(days.loc[days["daily_return"].notna(), "snapshot_date"])
+
+
+def compute_risk(inputs: RiskInputs, as_of: dt.date, rate: float) -> dict[str, pd.DataFrame]:
+    """Every analytics table for ``as_of``, all portfolios at once: {table name: frame}."""
+    market, dates = shared_state(inputs, as_of, rate)
+    return {"factor_betas": market.betas,
+            **portfolio_risk(market, inputs.portfolio_inputs(), dates)}

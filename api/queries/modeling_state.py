@@ -1,7 +1,7 @@
 """The frozen state of a what-if session, read once and remembered per inputs version.
 
 :func:`session_state` reads the session's frozen book, security terms, tags and closes
-and derives its market inputs (:func:`python_models.proforma.session_market`: returns,
+and derives its market inputs (:func:`python_models.market.session_market`: returns,
 betas, VaR covariance). The result depends only on ``(session id, inputs_version)``:
 the frozen rows never change, and adding a security bumps ``inputs_version`` in the
 same transaction. So it is kept in a small per-process LRU and each request reads only
@@ -25,14 +25,8 @@ from ingest.warehouse import Connection, Warehouse
 from python_models.columns import Keyed
 from python_models.conventions import OPTION_MULTIPLIER
 from python_models.incremental import IncrementalBook, prepare
-from python_models.proforma import (
-    POSITION_COLUMNS,
-    TERM_COLUMNS,
-    Holdings,
-    SessionMarket,
-    position_types,
-    session_market,
-)
+from python_models.market import SessionMarket, session_market
+from python_models.proforma import POSITION_COLUMNS, TERM_COLUMNS, Holdings, position_types
 from python_models.risk_step import with_option_inputs
 
 BASE_BOOK, PRO_FORMA_BOOK = 0, 1

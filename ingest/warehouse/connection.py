@@ -115,14 +115,12 @@ class Connection:
     def _insert_df(self, table: str, frame: pd.DataFrame) -> int:
         columns = ", ".join(frame.columns)
         if self.kind == "duckdb":
-            view = f"_insert_{threading.get_ident()}"
-            self._cursor.register(view, frame)
-            try:
-                self._cursor.execute(
-                    f"insert into {table} ({columns}) select {columns} from {view}"
-                )
-            finally:
-                self._cursor.unregister(view)
+            # DuckDB's replacement scan reads this local by name. (A registered view would
+            # stay in the catalog, holding the frame, until the transaction ends: a step
+            # inserting frame after frame in one transaction would keep them all.)
+            sigmasight_insert_frame = frame  # noqa: F841
+            self._cursor.execute(f"insert into {table} ({columns}) "
+                                 f"select {columns} from sigmasight_insert_frame")
             return len(frame)
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, header=False, na_rep="\\N")

@@ -13,6 +13,7 @@ import pytest
 from python_models.columns import Keyed
 from python_models.conventions import FACTORS, SHORT_INTEREST_FACTOR
 from python_models.incremental import changed_contributions, prepare, pro_forma
+from python_models.market import session_market
 from python_models.proforma import (
     POSITION_COLUMNS,
     TERM_COLUMNS,
@@ -22,7 +23,6 @@ from python_models.proforma import (
     compare_books,
     net_trades,
     position_changes,
-    session_market,
 )
 from python_models.risk_step import with_option_inputs
 

@@ -98,7 +98,7 @@ def synthetic_world(seed: int = 11) -> dict[str, pd.DataFrame]:
                                  "session_index": np.arange(N_SESSIONS)[::-1]})
     return {"prices": prices, "prices_long": long, "securities": securities,
             "positions": positions, "values": pd.DataFrame(values),
-            "trading_days": trading_days, "as_of": as_of.date()}
+            "trading_days": trading_days, "as_of": as_of.date(), "tags": TAGS}
 
 
 TAGS = pd.DataFrame({"position_id": [1, 3, 3, 7], "tag_id": [1, 1, 2, 2],
@@ -118,7 +118,7 @@ def risk_inputs(world: dict) -> RiskInputs:
         securities=world["securities"][["symbol", "short_interest"]],
         portfolio_days=world["values"].assign(
             snapshot_date=pd.to_datetime(world["values"]["snapshot_date"])),
-        tags=TAGS)
+        tags=world["tags"])
 
 
 def load_world(warehouse, world) -> None:
@@ -133,4 +133,4 @@ def load_world(warehouse, world) -> None:
         conn.insert_df("intermediate.int_portfolio_values_daily", world["values"])
         conn.execute("insert into app.tags (id, user_id, name) values (1, 1, 'tech'), "
                      "(2, 1, 'hedge')")
-        conn.execute("insert into app.position_tags values (1, 1), (3, 1), (3, 2), (7, 2)")
+        conn.insert_df("app.position_tags", world["tags"][["position_id", "tag_id"]])
