@@ -45,6 +45,6 @@
 {#- `columns` as one text: each cast to varchar, NULL as '~', joined by '|'. -#}
 {% macro fingerprint_text(columns) -%}
     {%- for column in columns -%}
-        coalesce(cast({{ column }} as varchar), '~'){{ " || '|' || " if not loop.last }}
+        coalesce(cast({{ column }} as {{ text_type() }}), '~'){{ " || '|' || " if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}

@@ -30,6 +30,11 @@ AS_OF = dt.date(2026, 11, 20)
 RELATIVE = 1e-12
 ABSOLUTE = 1e-9
 SCHEMAS = ("intermediate", "marts")
+# The incremental builds' own bookkeeping (dbt_project/macros/incremental_scope.sql): the
+# change log records each engine's build (on Spark the models are tables rebuilt whole, so
+# no model marks entries consumed) and the book fingerprints are md5s of each engine's
+# text of a double. They are compared by columns only; the data built from them by rows.
+BOOKKEEPING = "intermediate.int_build_"
 
 
 def _tables(warehouse: Warehouse) -> dict[str, tuple[list[tuple[str, str]], list[tuple]]]:
@@ -103,6 +108,8 @@ def test_spark_marts_equal_duckdb(builds):
     duck, spark = builds["duckdb"], builds["spark"]
     populated = 0
     for name, (_, rows) in duck.items():
+        if name.startswith(BOOKKEEPING):
+            continue
         other = spark[name][1]
         assert len(other) == len(rows), name
         populated += bool(rows)

@@ -72,8 +72,8 @@ position_sessions as (
         prices.source as bar_source,
         case when prices.close is not null then trading_days.session_date end as bar_date,
         false as is_seed,
-        cast(null as double precision) as seed_mtd_pnl,
-        cast(null as double precision) as seed_ytd_pnl,
+        cast(null as {{ double_type() }}) as seed_mtd_pnl,
+        cast(null as {{ double_type() }}) as seed_ytd_pnl,
         {{ position_values_segment('positions', 'trading_days.session_date') }} as segment
 
     from scoped_positions as positions

@@ -209,9 +209,9 @@ changes as (
 
 select distinct
     {{ build_run_started_at() }} as built_at,
-    cast(change_kind as varchar) as change_kind,
+    cast(change_kind as {{ text_type() }}) as change_kind,
     cast(portfolio_id as bigint) as portfolio_id,
     cast(since_date as date) as since_date,
-    cast(null as varchar) as model_name
+    cast(null as {{ text_type() }}) as model_name
 
 from changes

@@ -20,7 +20,7 @@ build_log as (
 
 select
     cast(books.portfolio_id as bigint) as portfolio_id,
-    cast(books.book_fingerprint as varchar) as book_fingerprint,
+    cast(books.book_fingerprint as {{ text_type() }}) as book_fingerprint,
     cast(build_log.built_at as timestamp) as built_at
 
 from books

@@ -26,10 +26,10 @@ build_log as (
 )
 
 select
-    cast(prices.symbol as varchar) as symbol,
+    cast(prices.symbol as {{ text_type() }}) as symbol,
     cast(prices.price_date as date) as price_date,
-    cast(prices.close as double precision) as close,
-    cast(prices.source as varchar) as source
+    cast(prices.close as {{ double_type() }}) as close,
+    cast(prices.source as {{ text_type() }}) as source
 
 from prices
 inner join trading_days
