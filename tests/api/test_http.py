@@ -26,6 +26,8 @@ ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY",
                     "referrer-policy": "no-referrer"}
 VOLATILE = {"date", "x-cache", "content-length", "transfer-encoding", "x-request-id"}
+# bodies that change between two requests: the batch age in seconds (/readyz)
+VOLATILE_BODIES = {"/readyz"}
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def test_head_is_get_without_the_body_on_every_get_route(duck, spec):
         assert head.content == b"", path
         same = {k: v for k, v in got.headers.items() if k not in VOLATILE}
         assert {k: v for k, v in head.headers.items() if k not in VOLATILE} == same, path
-        if "content-length" in got.headers:
+        if "content-length" in got.headers and path not in VOLATILE_BODIES:
             assert head.headers["content-length"] == got.headers["content-length"], path
     metrics = duck.client.head("/metrics")
     assert (metrics.status_code, metrics.content) == (200, b"")
